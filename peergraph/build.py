@@ -1,0 +1,181 @@
+"""The build: load, reason, validate, write ``dist/`` and summarize."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .corpus import Corpus, load, parse_turtle
+from .errors import PeergraphError
+from .layout import Layout
+from .reasoning import entailments, read_schema
+from .release import write_release
+from .store import select, store_of
+from .validation import Problem, check_provenance, check_queries, check_shapes
+
+
+class ValidationFailed(PeergraphError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"the knowledge graph has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass
+class Built:
+    """A checked, reasoned knowledge graph."""
+
+    corpus: Corpus
+    reasoned: dict[str, Graph]
+    store: ox.Store
+    asserted: int
+    inferred: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(seconds: dict, step: str):
+    start = time.perf_counter()
+    yield
+    seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - start
+
+
+def reason(corpus: Corpus) -> tuple[dict[str, Graph], int]:
+    """Each named graph plus what follows from it and the vocabulary; returns graphs and count inferred."""
+    schema = read_schema(corpus.vocabulary)
+    vocabulary = set(corpus.vocabulary)
+    vocabulary_inferred = entailments(vocabulary, schema)
+    base = vocabulary | vocabulary_inferred
+    reasoned, inferred = {}, len(vocabulary_inferred)
+    for name, graph in corpus.graphs.items():
+        if graph is corpus.vocabulary:
+            extra = vocabulary_inferred
+        else:
+            extra = entailments(base | set(graph), schema) - base
+            inferred += len(extra)
+        result = Graph()
+        for triple in graph:
+            result.add(triple)
+        for triple in extra:
+            result.add(triple)
+        reasoned[name] = result
+    return reasoned, inferred
+
+
+def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
+    """Load, reason and validate; raise ValidationFailed listing every problem."""
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "parse"):
+        corpus = load(layout, code_files)
+        shapes = parse_turtle(layout.integrity_shapes)
+    with _timed(seconds, "reason"):
+        reasoned, inferred = reason(corpus)
+        store = store_of(reasoned)
+    with _timed(seconds, "validate"):
+        union = Graph()
+        for graph in reasoned.values():
+            union += graph
+        problems = check_shapes(corpus, union, shapes)
+        stores = {"reasoned": store, "asserted": store_of(corpus.graphs)}
+        problems += check_queries(corpus, stores, layout.qc_queries)
+        problems += check_provenance(corpus, union, layout.sources_dir)
+    if problems:
+        raise ValidationFailed(problems)
+    asserted = sum(len(graph) for graph in corpus.graphs.values())
+    return Built(corpus, reasoned, store, asserted, inferred, seconds)
+
+
+def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
+    """Check the graph and write the release files; ``dist/`` changes only on success."""
+    started = time.perf_counter()
+    docs = _start_docs(layout)
+    try:
+        built = check(layout)
+    except BaseException:
+        docs.kill()
+        docs.wait()
+        shutil.rmtree(docs.out_dir, ignore_errors=True)  # type: ignore[attr-defined]
+        raise
+    with _timed(built.seconds, "write"):
+        files = write_release(built.store, dist or layout.dist, extra=lambda staging: _finish_docs(docs, staging))
+    built.seconds["total"] = time.perf_counter() - started
+    return built, files
+
+
+def _start_docs(layout: Layout) -> subprocess.Popen:
+    """Render the HTML documentation in a second process while the graph is checked."""
+    out = Path(tempfile.mkdtemp(prefix="peergraph-docs-"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "peergraph.docs", str(layout.ontology_files[0]),
+         str(layout.root / "data" / "concepts.ttl"), str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
+    )
+    process.out_dir = out  # type: ignore[attr-defined]
+    return process
+
+
+def _finish_docs(process: subprocess.Popen, staging: Path) -> None:
+    _, errors = process.communicate()
+    if process.returncode != 0:
+        raise PeergraphError(f"rendering the HTML documentation failed:\n{errors.decode(errors='replace')[-2000:]}")
+    target = staging / "docs"
+    target.mkdir()
+    for page in process.out_dir.iterdir():  # type: ignore[attr-defined]
+        page.replace(target / page.name)
+    process.out_dir.rmdir()  # type: ignore[attr-defined]
+
+
+SUMMARY_QUERY = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT
+  (COUNT(DISTINCT ?code) AS ?codes) (COUNT(DISTINCT ?provision) AS ?provisions)
+  (COUNT(DISTINCT ?concept) AS ?concepts) (COUNT(DISTINCT ?threshold) AS ?thresholds)
+WHERE {
+  { ?code a pg:Code } UNION { ?provision a pg:Provision } UNION { ?concept a skos:Concept }
+  UNION { ?threshold a pg:Threshold }
+}
+"""
+
+KINDS_QUERY = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?kind (COUNT(DISTINCT ?statement) AS ?count) WHERE {
+  ?statement a ?class . ?class pg:kindName ?kind .
+} GROUP BY ?kind ORDER BY DESC(?count) ?kind
+"""
+
+
+def summary(built: Built) -> dict:
+    counts = select(built.store, SUMMARY_QUERY)[0]
+    kinds = {str(row["kind"]): int(row["count"]) for row in select(built.store, KINDS_QUERY)}
+    return {
+        "codes": int(counts["codes"]),
+        "provisions": int(counts["provisions"]),
+        "statements_by_kind": kinds,
+        "concepts": int(counts["concepts"]),
+        "thresholds": int(counts["thresholds"]),
+        "triples_asserted": built.asserted,
+        "triples_inferred": built.inferred,
+        "seconds": {step: round(value, 3) for step, value in built.seconds.items()},
+    }
+
+
+def knowledge_graph(layout: Layout) -> ox.Store:
+    """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
+    every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
+    release = layout.dist / "peergraph.nq"
+    inputs = [*layout.vocabulary_files, *layout.code_files, layout.integrity_shapes, *layout.qc_queries]
+    if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
+        store = ox.Store()
+        store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
+        return store
+    return check(layout).store

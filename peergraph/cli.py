@@ -1,0 +1,105 @@
+"""The ``peergraph`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import ValidationFailed, build, check, summary
+from .errors import PeergraphError
+from .layout import Layout, project_root
+from .queries_cli import add_commands as _query_commands
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except ValidationFailed as failure:
+        print(f"peergraph: {failure}", file=sys.stderr)
+        return 1
+    except PeergraphError as error:
+        print(f"peergraph: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peergraph",
+        description="A knowledge graph of the codes of ethics for peer recovery specialists.",
+    )
+    parser.add_argument("--version", action="version", version=f"peergraph {__version__}")
+    parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add_commands in COMMAND_GROUPS:
+        add_commands(commands)
+    return parser
+
+
+def layout_of(args) -> Layout:
+    """The project layout a command works on (``--root``, or this checkout)."""
+    return Layout((args.root or project_root()).resolve())
+
+
+def _graph_commands(commands) -> None:
+    build_cmd = commands.add_parser("build", help="check and reason the graph, write dist/, print a summary")
+    build_cmd.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
+    build_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build_cmd.set_defaults(run=_build)
+
+    validate_cmd = commands.add_parser("validate", help="check the graph without writing anything")
+    validate_cmd.set_defaults(run=_validate)
+
+
+def _build(args) -> int:
+    layout = layout_of(args)
+    built, files = build(layout, args.out)
+    figures = summary(built)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(format_summary(figures))
+        print(f"wrote {len(files)} files to {(args.out or layout.dist)}")
+    return 0
+
+
+def _validate(args) -> int:
+    built = check(layout_of(args))
+    figures = summary(built)
+    print(f"the knowledge graph is valid: {figures['codes']} codes, {figures['provisions']} provisions")
+    return 0
+
+
+# Each feature adds its subcommands here: a function taking argparse's subparsers.
+COMMAND_GROUPS = [
+    _graph_commands,
+    _query_commands,
+]
+
+
+def format_summary(figures: dict) -> str:
+    kinds = ", ".join(f"{kind} {count}" for kind, count in figures["statements_by_kind"].items())
+    seconds = figures["seconds"]
+    steps = ", ".join(f"{step} {value:.2f}" for step, value in seconds.items() if step != "total")
+    return "\n".join([
+        f"codes:        {figures['codes']}",
+        f"provisions:   {figures['provisions']}",
+        f"statements:   {kinds}",
+        f"concepts:     {figures['concepts']}",
+        f"thresholds:   {figures['thresholds']}",
+        f"triples:      {figures['triples_asserted']} asserted, {figures['triples_inferred']} inferred",
+        f"seconds:      {seconds.get('total', sum(seconds.values())):.2f} ({steps})",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

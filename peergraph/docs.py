@@ -1,0 +1,66 @@
+"""HTML documentation generated from the ontology's and the concept scheme's own metadata.
+
+pyLODE renders the ontology. Its VocPub profile (3.3) does not list SKOS concepts,
+so the concept scheme page is rendered here as a tree of labels and definitions.
+Run as a module so that a build can render the pages in a second process.
+"""
+
+from __future__ import annotations
+
+import sys
+from html import escape
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, SKOS
+
+
+def render(ontology: Path, concepts: Path, out_dir: Path) -> None:
+    from pylode import OntPub  # slow to import, and only this process needs it
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "ontology.html").write_text(OntPub(str(ontology)).make_html(), encoding="utf-8")
+    graph = Graph().parse(concepts)
+    (out_dir / "concepts.html").write_text(concept_scheme_html(graph), encoding="utf-8")
+
+
+def concept_scheme_html(graph: Graph) -> str:
+    scheme = next(graph.subjects(SKOS.hasTopConcept, None))
+    title = escape(str(graph.value(scheme, SKOS.prefLabel)))
+    tops = sorted(graph.objects(scheme, SKOS.hasTopConcept), key=lambda c: _label(graph, c))
+    body = "\n".join(_concept_item(graph, top) for top in tops)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{title}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{title}</h1><p><code>{escape(str(scheme))}</code></p>"
+        f"<p>{escape(str(graph.value(scheme, SKOS.definition)))}</p>"
+        f"<p>Created {escape(str(graph.value(scheme, DCTERMS.created)))}.</p>"
+        f"<ul class=\"tree\">{body}</ul></body></html>\n"
+    )
+
+
+def _concept_item(graph: Graph, concept) -> str:
+    anchor = str(concept).rsplit("/", 1)[-1]
+    narrower = sorted(graph.subjects(SKOS.broader, concept), key=lambda c: _label(graph, c))
+    children = "".join(_concept_item(graph, child) for child in narrower)
+    return (
+        f"<li id=\"{escape(anchor)}\"><strong>{escape(_label(graph, concept))}</strong> "
+        f"<code>pgc:{escape(anchor)}</code><br>{escape(str(graph.value(concept, SKOS.definition)))}"
+        + (f"<ul>{children}</ul>" if children else "")
+        + "</li>"
+    )
+
+
+def _label(graph: Graph, concept) -> str:
+    return str(graph.value(concept, SKOS.prefLabel))
+
+
+_CSS = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+    "ul.tree ul{border-left:1px solid #ccc;margin-left:.5em}li{margin:.4em 0}"
+    "code{color:#555}"
+)
+
+
+if __name__ == "__main__":
+    render(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))

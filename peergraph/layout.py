@@ -1,0 +1,64 @@
+"""Where the project's files are, and how they become named graphs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE = "https://w3id.org/peergraph/"
+GRAPH_BASE = BASE + "graph/"
+VOCABULARY_GRAPH = GRAPH_BASE + "vocabulary"
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (the folder holding ``ontology/``)."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "ontology").is_dir():
+        return here
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "ontology").is_dir() and (folder / "data").is_dir():
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders of a peergraph checkout."""
+
+    root: Path
+
+    @property
+    def ontology_files(self) -> list[Path]:
+        return sorted((self.root / "ontology").glob("*.ttl"))
+
+    @property
+    def vocabulary_files(self) -> list[Path]:
+        """Ontology, shared concepts and references: one named graph."""
+        data = self.root / "data"
+        return self.ontology_files + [data / "concepts.ttl", data / "references.ttl"]
+
+    @property
+    def code_files(self) -> list[Path]:
+        return sorted((self.root / "data" / "codes").glob("*.ttl"))
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / "data" / "sources"
+
+    @property
+    def integrity_shapes(self) -> Path:
+        return self.root / "shapes" / "integrity.ttl"
+
+    @property
+    def qc_queries(self) -> list[Path]:
+        return sorted((self.root / "queries" / "qc").glob("*-violation.rq"))
+
+    @property
+    def dist(self) -> Path:
+        return self.root / "dist"
+
+
+def code_graph_name(code_file: Path) -> str:
+    """Each code's named graph is called after its file: graph/illinois-ncrs."""
+    return GRAPH_BASE + code_file.stem

@@ -1,0 +1,372 @@
+"""The library of named questions (``queries/*.rq``) and how to run them.
+
+Each ``.rq`` file opens with a header of comment lines that this module reads::
+
+    # title: Concept coverage by code
+    # description: For every shared concept, how many provisions of each code address it.
+    #   A line indented under a field continues it.
+    # param: concept (concept) — a concept of the shared scheme, e.g. gifts (pgc:gifts)
+    # param: limit (text, default 10) — ...
+
+A parameter's kind says how a value given as text becomes an RDF term: ``concept``
+(a slug, ``pgc:`` name or IRI of a shared concept), ``code`` (a code id such as
+``illinois-ncrs``, or its IRI), ``iri``, or ``text`` (a plain literal). Values are
+bound with :func:`peergraph.store.bind`, never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from .errors import PeergraphError
+from .layout import BASE, Layout, project_root
+from .results import Result
+from .store import bind, from_ox
+
+CONCEPT_BASE = BASE + "concept/"
+CODE_BASE = BASE + "code/"
+KINDS = ("concept", "code", "iri", "text")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+# Prefixes a query given as bare SPARQL text may use without declaring them.
+STANDARD_PREFIXES = """\
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX pgc: <https://w3id.org/peergraph/concept/>
+PREFIX jur: <https://w3id.org/peergraph/jurisdiction/>
+PREFIX law: <https://w3id.org/peergraph/law/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+_ONE_LINE_PREFIXES = " ".join(STANDARD_PREFIXES.splitlines()) + " "
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    default: str | None = None
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    path: Path
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+# ---------------------------------------------------------------------------
+# The library
+# ---------------------------------------------------------------------------
+
+def queries_dir(layout: Layout) -> Path:
+    return layout.root / "queries"
+
+
+def library(layout: Layout) -> list[NamedQuery]:
+    """Every named question of ``queries/*.rq`` (not the build's ``queries/qc/``), sorted by name."""
+    return [load(path) for path in sorted(queries_dir(layout).glob("*.rq"))]
+
+
+def named(layout: Layout, name_or_path: str) -> NamedQuery:
+    """The named question called ``name_or_path``, or the ``.rq`` file at that path."""
+    candidate = Path(name_or_path)
+    if name_or_path.endswith(".rq") or candidate.is_file():
+        if not candidate.is_file():
+            raise PeergraphError(f"{name_or_path}: no such query file")
+        return load(candidate)
+    path = queries_dir(layout) / f"{name_or_path}.rq"
+    if path.is_file():
+        return load(path)
+    names = [query.name for query in library(layout)]
+    close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise PeergraphError(f"no named query {name_or_path!r}; {hint}`peergraph queries` lists all {len(names)}")
+
+
+_FIELD = re.compile(r"#\s*(title|description|param):\s*(.*)")
+_PARAM = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*(?:\((?P<spec>[^)]*)\))?\s*(?:—|--|-)\s*(?P<description>.+)")
+
+
+def load(path: Path) -> NamedQuery:
+    """A query file with its header read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PeergraphError(f"{path}: cannot read the query file ({error})") from error
+    fields: list[list] = []  # [field, text, line number]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _FIELD.match(line)
+        if match:
+            fields.append([match.group(1), match.group(2).strip(), number])
+        elif fields and line.startswith("#  "):
+            fields[-1][1] += " " + line[1:].strip()
+    title = " ".join(value for key, value, _ in fields if key == "title")
+    description = " ".join(value for key, value, _ in fields if key == "description")
+    if not title:
+        raise PeergraphError(f"{path}:1: the query has no '# title:' line; start the file with '# title: …'")
+    parameters = tuple(_parameter(path, number, value) for key, value, number in fields if key == "param")
+    return NamedQuery(path.stem, title, description, parameters, text, path)
+
+
+def _parameter(path: Path, number: int, spec: str) -> Parameter:
+    match = _PARAM.fullmatch(spec)
+    if not match:
+        raise PeergraphError(
+            f"{path}:{number}: cannot read the parameter {spec!r}; write '# param: NAME (KIND) — description'")
+    kind, default = None, None
+    for part in filter(None, (p.strip() for p in (match.group("spec") or "").split(","))):
+        if part.startswith("default"):
+            default = part[len("default"):].strip(" =")
+        elif part in KINDS:
+            kind = part
+        else:
+            raise PeergraphError(f"{path}:{number}: unknown parameter kind {part!r}; use one of {', '.join(KINDS)}")
+    name = match.group("name")
+    if kind is None:  # the brief form '# param: concept — …' names its kind by its name
+        kind = name if name in ("concept", "code") else "text"
+    return Parameter(name, match.group("description").strip(), default, kind)
+
+
+# ---------------------------------------------------------------------------
+# Parameters: text from a command line or a notebook → RDF terms
+# ---------------------------------------------------------------------------
+
+def term_for(parameter: Parameter, value: str):
+    """The RDF term a parameter's text value stands for, by the parameter's kind."""
+    value = value.strip()
+    if parameter.kind == "text":
+        return Literal(value)
+    if not value:
+        raise PeergraphError(f"parameter {parameter.name!r} is empty; give {parameter.description}")
+    if value.startswith(("http://", "https://")):
+        return URIRef(value)
+    if value.startswith("<") and value.endswith(">"):
+        return URIRef(value[1:-1])
+    if parameter.kind == "concept":
+        return URIRef(CONCEPT_BASE + value.removeprefix("pgc:"))
+    if parameter.kind == "code":
+        return URIRef(CODE_BASE + value.removeprefix("code:"))
+    raise PeergraphError(f"parameter {parameter.name!r} needs a full IRI (http://… or https://…), not {value!r}")
+
+
+def _auto_term(value: str):
+    """For bare SPARQL text, which declares no kinds: IRIs and pgc: names become IRIs, all else a literal."""
+    if value.startswith(("http://", "https://")):
+        return URIRef(value)
+    if value.startswith("pgc:"):
+        return URIRef(CONCEPT_BASE + value[4:])
+    return Literal(value)
+
+
+def bindings_for(query: NamedQuery | None, params: dict[str, str] | None) -> dict:
+    """Every parameter of the query bound to a term: given values, else defaults; errors name the parameters."""
+    params = dict(params or {})
+    if query is None:
+        return {name: _auto_term(value) for name, value in params.items()}
+    declared = ", ".join(p.name for p in query.parameters) or "none"
+    unknown = [name for name in params if query.parameter(name) is None]
+    if unknown:
+        raise PeergraphError(
+            f"query {query.name!r} has no parameter {unknown[0]!r}; its parameters: {declared}")
+    bindings = {}
+    for parameter in query.parameters:
+        value = params.get(parameter.name, parameter.default)
+        if value is None:
+            raise PeergraphError(
+                f"query {query.name!r} needs --param {parameter.name}=… ({parameter.description}); "
+                f"its parameters: {declared}")
+        bindings[parameter.name] = term_for(parameter, value)
+    return bindings
+
+
+def _check_known(store: ox.Store, query: NamedQuery, bindings: dict) -> None:
+    """A concept or code that is not in the graph is a typo: say so, with the closest names."""
+    for parameter in query.parameters:
+        if parameter.kind not in ("concept", "code"):
+            continue
+        term = bindings[parameter.name]
+        cls = "http://www.w3.org/2004/02/skos/core#Concept" if parameter.kind == "concept" \
+            else "https://w3id.org/peergraph/ontology#Code"
+        known = {row["x"].value for row in store.query(
+            f"SELECT DISTINCT ?x {{ ?x a <{cls}> }}", use_default_graph_as_union=True)}
+        if str(term) in known:
+            continue
+        base = CONCEPT_BASE if parameter.kind == "concept" else CODE_BASE
+        names = sorted(iri.removeprefix(base) for iri in known)
+        close = difflib.get_close_matches(str(term).removeprefix(base), names, n=3, cutoff=0.4)
+        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names)}"
+        raise PeergraphError(f"parameter {parameter.name!r}: no {parameter.kind} {str(term)!r} in the graph; {hint}")
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+def _prepared(query: NamedQuery | str, params: dict[str, str] | None) -> tuple[NamedQuery | None, str, dict]:
+    if isinstance(query, NamedQuery):
+        return query, query.text, bindings_for(query, params)
+    # On one line, so that error positions keep the line numbers of the text as given.
+    return None, _ONE_LINE_PREFIXES + query, bindings_for(None, params)
+
+
+def _label(query: NamedQuery | None) -> str:
+    return f"query {query.name!r} ({query.path})" if query else "the SPARQL query"
+
+
+def run(store: ox.Store, query: NamedQuery | str, params: dict[str, str] | None = None) -> Result:
+    """Run a named question (or SELECT text) over the union of the store's named graphs."""
+    named_query, text, bindings = _prepared(query, params)
+    if named_query is not None:
+        _check_known(store, named_query, bindings)
+    try:
+        solutions = store.query(bind(text, bindings), use_default_graph_as_union=True)
+    except SyntaxError as error:
+        message = str(error).splitlines()[0]
+        if named_query is None:  # columns of line 1 as the user wrote it, without the prefixes
+            message = re.sub(r"at 1:(\d+)", lambda m: f"at 1:{max(1, int(m[1]) - len(_ONE_LINE_PREFIXES))}",
+                             message)
+        message = message if len(message) < 160 else message[:157] + "…"
+        raise PeergraphError(f"{_label(named_query)} is not valid SPARQL: {message}") from error
+    except ValueError as error:
+        raise PeergraphError(f"{_label(named_query)}: {error}") from error
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise PeergraphError(f"{_label(named_query)} is not a SELECT query; only SELECT results can be shown")
+    variables = [variable.value for variable in solutions.variables]
+    convert = _memoized(lambda term: _simple(from_ox(term)))
+    return Result(variables, [{name: convert(row[name]) for name in variables} for row in solutions])
+
+
+def _memoized(function):
+    # Rows repeat the same codes, concepts and labels: converting each term once halves
+    # the time of the larger results.
+    cache = {}
+
+    def convert(term):
+        if term is None:
+            return None
+        try:
+            return cache[term]
+        except KeyError:
+            cache[term] = value = function(term)
+            return value
+    return convert
+
+
+def run_remote(endpoint: str, query: NamedQuery | str, params: dict[str, str] | None = None,
+               timeout: float = 60) -> Result:
+    """Run a named question against a SPARQL endpoint (the endpoint decides which graphs it queries)."""
+    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    named_query, text, bindings = _prepared(query, params)
+    client = SPARQLWrapper(endpoint)
+    client.setMethod(POST)
+    client.setTimeout(int(timeout))
+    client.setReturnFormat(JSON)
+    try:
+        client.setQuery(bind(text, bindings))
+        # SPARQLWrapper guesses the query form from its words and can take a header comment
+        # for an update; only SELECT results are shown, so say so.
+        client.queryType = SELECT
+        answer = client.queryAndConvert()
+    except SPARQLWrapperException as error:
+        raise PeergraphError(f"{endpoint} refused {_label(named_query)}: {error}") from error
+    except (OSError, ValueError) as error:
+        raise PeergraphError(f"cannot query {endpoint}: {error}; is the endpoint URL right and the server up?") from error
+    if not isinstance(answer, dict) or "results" not in answer:
+        raise PeergraphError(f"{endpoint} did not answer with SELECT results (SPARQL JSON)")
+    variables = answer["head"]["vars"]
+    rows = [{name: _json_term(binding.get(name)) for name in variables}
+            for binding in answer["results"]["bindings"]]
+    return Result(variables, rows)
+
+
+def _json_term(value: dict | None):
+    """An rdflib term from one binding of SPARQL 1.1 Query Results JSON."""
+    if value is None:
+        return None
+    if value["type"] == "uri":
+        return URIRef(value["value"])
+    if value["type"] == "bnode":
+        return BNode(value["value"])
+    if "xml:lang" in value:
+        return Literal(value["value"], lang=value["xml:lang"])
+    return _simple(Literal(value["value"], datatype=URIRef(value["datatype"]) if "datatype" in value else None))
+
+
+def _simple(term):
+    """xsd:string literals as simple literals (the same in RDF 1.1), so results print "text", not "text"^^xsd:string."""
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_STRING:
+        return Literal(str(term))
+    return term
+
+
+# ---------------------------------------------------------------------------
+# Notebooks
+# ---------------------------------------------------------------------------
+
+def dataframe(name_or_query, params: dict[str, str] | None = None, layout: Layout | None = None):
+    """The one-line notebook call: a named question (or SELECT text) as a pandas DataFrame.
+
+    For example ``dataframe("concept-side-by-side", {"concept": "gifts"})``. IRIs come as
+    strings, numbers as numbers; the graph is loaded once and reused until an input changes.
+    """
+    import pandas
+
+    layout = layout or Layout(project_root())
+    if isinstance(name_or_query, NamedQuery):
+        query = name_or_query
+    elif _looks_like_sparql(name_or_query):
+        query = name_or_query
+    else:
+        query = named(layout, name_or_query)
+    result = run(_store(layout.root.resolve(), _inputs_stamp(layout)), query, params)
+    return pandas.DataFrame.from_records(result.records(), columns=result.variables)
+
+
+def _looks_like_sparql(text: str) -> bool:
+    return bool(re.search(r"\bSELECT\b", text, re.IGNORECASE)) and "{" in text
+
+
+def _inputs_stamp(layout: Layout) -> tuple:
+    # The cached store is reused only while no input file has changed.
+    return tuple((str(path), path.stat().st_mtime_ns) for path in layout.vocabulary_files + layout.code_files
+                 if path.exists())
+
+
+@functools.lru_cache(maxsize=2)
+def _store(root: Path, stamp: tuple) -> ox.Store:
+    from .build import knowledge_graph
+    return knowledge_graph(Layout(root))
+
+
+def listing(queries: list[NamedQuery]) -> str:
+    """The library as JSON: name, title, description, parameters."""
+    return json.dumps([
+        {"name": q.name, "title": q.title, "description": q.description,
+         "parameters": [{"name": p.name, "kind": p.kind, "description": p.description, "default": p.default}
+                        for p in q.parameters],
+         "file": q.path.name}
+        for q in queries], indent=2)

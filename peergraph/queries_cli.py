@@ -1,0 +1,104 @@
+"""The ``queries`` and ``query`` commands: list the named questions, run one."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from .errors import PeergraphError
+from .queries import library, listing, named, run, run_remote
+from .results import FORMATS
+
+
+def add_commands(commands) -> None:
+    list_cmd = commands.add_parser("queries", help="list the named questions of queries/ with their descriptions")
+    list_cmd.add_argument("--json", action="store_true", help="print the list as JSON")
+    list_cmd.set_defaults(run=_list)
+
+    query_cmd = commands.add_parser(
+        "query", help="run a named question, a .rq file or SPARQL text",
+        description="Run a named question (see `peergraph queries`), a .rq file, or --sparql text "
+                    "over the knowledge graph, or over a SPARQL endpoint with --endpoint.")
+    query_cmd.add_argument("name", nargs="?", help="a named question or a .rq file")
+    query_cmd.add_argument("--sparql", metavar="TEXT", help="a SELECT query to run instead of a named one")
+    query_cmd.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                           help="a parameter value, e.g. concept=gifts (repeat for several)")
+    query_cmd.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
+    query_cmd.add_argument("--endpoint", metavar="URL", help="run on this SPARQL endpoint instead of the local graph")
+    query_cmd.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the result to FILE, not stdout")
+    query_cmd.set_defaults(run=_query)
+
+
+def _list(args) -> int:
+    from .cli import layout_of
+
+    queries = library(layout_of(args))
+    if args.json:
+        return _emit(listing(queries) + "\n")
+    lines = []
+    for query in queries:
+        lines.append(f"{query.name}  —  {query.title}")
+        lines.append(textwrap.fill(query.description, width=96, initial_indent="    ", subsequent_indent="    "))
+        for parameter in query.parameters:
+            default = f", default {parameter.default}" if parameter.default is not None else ""
+            lines.append(f"    --param {parameter.name}=…  ({parameter.kind}{default}) {parameter.description}")
+        lines.append("")
+    lines.append(f"{len(queries)} named questions; run one with `peergraph query NAME [--param name=value]`")
+    return _emit("\n".join(lines) + "\n")
+
+
+def _emit(text: str) -> int:
+    """Print to stdout; a reader that stops early (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _query(args) -> int:
+    from .cli import layout_of
+
+    if bool(args.name) == bool(args.sparql):
+        raise PeergraphError("give either a named question (or .rq file) or --sparql TEXT, not both or neither")
+    layout = layout_of(args)
+    query = named(layout, args.name) if args.name else args.sparql
+    params = _params(args.param)
+    if args.endpoint:
+        result = run_remote(args.endpoint, query, params)
+    else:
+        from .build import knowledge_graph
+        result = run(knowledge_graph(layout), query, params)
+    text = result.render(args.format)
+    if args.output:
+        _write_atomically(args.output, text)
+        return 0
+    return _emit(text)
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise PeergraphError(f"--param {pair!r}: write NAME=VALUE, e.g. --param concept=gifts")
+        params[name.strip()] = value
+    return params
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PeergraphError(f"{path}: the folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

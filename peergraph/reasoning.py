@@ -1,0 +1,128 @@
+"""OWL 2 RL entailments that the queries and shapes rely on, computed directly.
+
+A full owlrl closure of the knowledge graph takes seconds and mostly adds triples
+no query reads (reflexive owl:sameAs, datatype typings). This module reads the
+schema once (class and property hierarchy, domains and ranges, inverses, property
+chains, transitive properties) and applies just those rules to instance data until
+nothing new follows. ``tests/test_reasoning.py`` checks the result against owlrl.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib.collection import Collection
+
+Triple = tuple
+
+
+@dataclass
+class Schema:
+    superclasses: dict = field(default_factory=dict)
+    superproperties: dict = field(default_factory=dict)
+    domains: dict = field(default_factory=lambda: defaultdict(set))
+    ranges: dict = field(default_factory=lambda: defaultdict(set))
+    inverses: dict = field(default_factory=lambda: defaultdict(set))
+    chains: list = field(default_factory=list)
+    transitive: set = field(default_factory=set)
+
+
+def _closure(edges: dict) -> dict:
+    """Reflexive-transitive closure of a child -> parents mapping."""
+    result = {}
+
+    def up(node, seen):
+        if node in result:
+            return result[node]
+        ancestors = {node}
+        for parent in edges.get(node, ()):
+            if parent not in seen:
+                ancestors |= up(parent, seen | {parent})
+        return ancestors
+
+    for node in edges:
+        result[node] = up(node, {node})
+    return result
+
+
+def read_schema(schema_graph: Graph) -> Schema:
+    schema = Schema()
+    class_edges, property_edges = defaultdict(set), defaultdict(set)
+    for child, parent in schema_graph.subject_objects(RDFS.subClassOf):
+        if isinstance(parent, URIRef):
+            class_edges[child].add(parent)
+    for child, parent in schema_graph.subject_objects(RDFS.subPropertyOf):
+        property_edges[child].add(parent)
+    schema.superclasses = _closure(class_edges)
+    schema.superproperties = _closure(property_edges)
+    for prop, cls in schema_graph.subject_objects(RDFS.domain):
+        schema.domains[prop].add(cls)
+    for prop, cls in schema_graph.subject_objects(RDFS.range):
+        schema.ranges[prop].add(cls)
+    for left, right in schema_graph.subject_objects(OWL.inverseOf):
+        schema.inverses[left].add(right)
+        schema.inverses[right].add(left)
+    for prop, chain in schema_graph.subject_objects(OWL.propertyChainAxiom):
+        steps = list(Collection(schema_graph, chain))
+        if len(steps) == 2:
+            schema.chains.append((prop, steps[0], steps[1]))
+    schema.transitive = set(schema_graph.subjects(RDF.type, OWL.TransitiveProperty))
+    return schema
+
+
+def entailments(triples, schema: Schema) -> set[Triple]:
+    """Triples that follow from ``triples`` under the schema's rules and are not among them."""
+    known = set(triples)
+    new: set[Triple] = set()
+    frontier = known
+    while frontier:
+        derived = set()
+        for s, p, o in frontier:
+            derived |= _one_step(s, p, o, schema)
+        derived |= _chains_and_transitivity(known, frontier, schema)
+        frontier = derived - known
+        known |= frontier
+        new |= frontier
+    return new
+
+
+def _one_step(s, p, o, schema: Schema) -> set[Triple]:
+    out = set()
+    if p == RDF.type:
+        for cls in schema.superclasses.get(o, ()):
+            out.add((s, RDF.type, cls))
+        return out
+    for super_p in schema.superproperties.get(p, (p,)):
+        out.add((s, super_p, o))
+        for cls in schema.domains.get(super_p, ()):
+            out.add((s, RDF.type, cls))
+        if isinstance(o, URIRef) or not hasattr(o, "datatype"):
+            for cls in schema.ranges.get(super_p, ()):
+                out.add((o, RDF.type, cls))
+            for inverse in schema.inverses.get(super_p, ()):
+                out.add((o, inverse, s))
+    return out
+
+
+def _chains_and_transitivity(known: set, frontier: set, schema: Schema) -> set[Triple]:
+    by_predicate = defaultdict(list)
+    for s, p, o in known:
+        by_predicate[p].append((s, o))
+    out = set()
+    for prop, first, second in schema.chains:
+        seconds = defaultdict(set)
+        for y, z in by_predicate.get(second, ()):
+            seconds[y].add(z)
+        for x, y in by_predicate.get(first, ()):
+            for z in seconds.get(y, ()):
+                out.add((x, prop, z))
+    for prop in schema.transitive:
+        successors = defaultdict(set)
+        for x, y in by_predicate.get(prop, ()):
+            successors[x].add(y)
+        for x, y in by_predicate.get(prop, ()):
+            for z in successors.get(y, ()):
+                out.add((x, prop, z))
+    return out

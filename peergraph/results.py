@@ -1,0 +1,115 @@
+"""The rows of a SELECT, and how they are written: table, CSV, TSV, SPARQL results JSON."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef, Variable
+from rdflib.query import Result as RdflibResult
+
+FORMATS = ("table", "csv", "tsv", "json", "srj")
+
+# Short names for IRIs in tables; CSV, TSV and JSON keep full IRIs.
+PREFIXES = {
+    "pg:": "https://w3id.org/peergraph/ontology#",
+    "pgc:": "https://w3id.org/peergraph/concept/",
+    "jur:": "https://w3id.org/peergraph/jurisdiction/",
+    "law:": "https://w3id.org/peergraph/law/",
+    "code:": "https://w3id.org/peergraph/code/",
+}
+
+
+@dataclass
+class Result:
+    """Variables in SELECT order and one dict per row (a variable unbound in a row maps to None)."""
+
+    variables: list[str]
+    rows: list[dict] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, variable: str) -> list:
+        return [row.get(variable) for row in self.rows]
+
+    def render(self, form: str = "table") -> str:
+        if form == "table":
+            return self.table()
+        if form == "csv":
+            return self._rdflib("csv")
+        if form == "tsv":
+            return self.tsv()
+        if form in ("json", "srj"):
+            # srj is the file extension of the same SPARQL 1.1 Query Results JSON.
+            return self._rdflib("json")
+        raise ValueError(f"unknown result format {form!r}; use one of {', '.join(FORMATS)}")
+
+    def table(self) -> str:
+        """An aligned plain-text table for reading in a terminal."""
+        header = list(self.variables)
+        cells = [[short(row.get(name)) for name in header] for row in self.rows]
+        widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(header)]
+        widths = [min(width, 80) for width in widths]
+
+        def line(values):
+            return "  ".join(_clip(value, width).ljust(width) for value, width in zip(values, widths)).rstrip()
+
+        lines = [line(header), line("-" * width for width in widths)]
+        lines.extend(line(values) for values in cells)
+        lines.append(f"({len(self.rows)} row{'' if len(self.rows) == 1 else 's'})")
+        return "\n".join(lines) + "\n"
+
+    def tsv(self) -> str:
+        """SPARQL 1.1 Query Results TSV: terms in their N-Triples/Turtle form."""
+        lines = ["\t".join(f"?{name}" for name in self.variables)]
+        for row in self.rows:
+            lines.append("\t".join("" if row.get(name) is None else _tsv_term(row[name]) for name in self.variables))
+        return "\n".join(lines) + "\n"
+
+    def _rdflib(self, form: str) -> str:
+        result = RdflibResult("SELECT")
+        result.vars = [Variable(name) for name in self.variables]
+        result.bindings = [
+            {Variable(name): value for name, value in row.items() if value is not None} for row in self.rows
+        ]
+        out = io.BytesIO()
+        result.serialize(out, encoding="utf-8", format=form)
+        return out.getvalue().decode("utf-8")
+
+    def records(self) -> list[dict]:
+        """Rows with plain Python values: IRIs as strings, literals as numbers, dates or strings."""
+        return [{name: python_value(row.get(name)) for name in self.variables} for row in self.rows]
+
+
+def python_value(term):
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if isinstance(value, Decimal):  # a numeric column for pandas, not one of objects
+            return float(value)
+        return str(value) if isinstance(value, Literal) else value
+    return str(term)
+
+
+def short(term) -> str:
+    """A term as a reader wants it in a table: prefixed IRIs, bare literal values."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        for prefix, namespace in PREFIXES.items():
+            if term.startswith(namespace):
+                return prefix + term[len(namespace):]
+        return f"<{term}>"
+    return " ".join(str(term).split())
+
+
+def _tsv_term(term) -> str:
+    # Tabs and line breaks inside literals are escaped by n3(); that keeps one row per line.
+    return term.n3().replace("\t", "\\t")
+
+
+def _clip(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"

@@ -1,0 +1,55 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace
+
+from peergraph.build import check
+from peergraph.layout import Layout
+from peergraph.store import select
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = Namespace("https://w3id.org/peergraph/ontology#")
+CODE = "https://w3id.org/peergraph/code/"
+PREFIXES = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX pgc: <https://w3id.org/peergraph/concept/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+@pytest.fixture(scope="session")
+def layout() -> Layout:
+    return Layout(ROOT)
+
+
+@pytest.fixture(scope="session")
+def built(layout):
+    """The checked, reasoned knowledge graph of this checkout."""
+    return check(layout)
+
+
+@pytest.fixture(scope="session")
+def graph(built) -> Graph:
+    union = Graph()
+    for g in built.reasoned.values():
+        union += g
+    return union
+
+
+@pytest.fixture(scope="session")
+def sparql(built):
+    def run(query: str, **bindings):
+        return select(built.store, PREFIXES + query, bindings)
+    return run
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A scratch copy of the project's inputs, for tests that change or break them."""
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path

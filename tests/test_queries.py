@@ -1,0 +1,272 @@
+"""The library of named questions: headers, parameters, running, formats, the command line."""
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from peergraph.cli import main
+from peergraph.errors import PeergraphError
+from peergraph.queries import Parameter, dataframe, library, load, named, run, term_for
+from peergraph.store import bind
+
+from .conftest import CODE
+
+PGC = "https://w3id.org/peergraph/concept/"
+
+# The questions other parts of the project call by name.
+FIXED_NAMES = {
+    "concept-coverage-matrix", "concepts-in-every-code", "concepts-in-one-code", "code-gaps",
+    "concept-side-by-side", "thresholds", "vague-versus-numeric", "divergent-norm-types",
+    "divergent-thresholds", "strictest-standard", "notification-duties", "outside-law",
+    "protected-categories", "sanctions", "family-and-former-persons-served", "codes-and-versions",
+    "codes-without-jurisdiction", "full-text-search",
+}
+
+
+# --- the library -----------------------------------------------------------
+
+def test_library_holds_the_fixed_questions_and_more(layout):
+    names = [query.name for query in library(layout)]
+    assert names == sorted(names)
+    assert FIXED_NAMES <= set(names)
+    assert len(names) >= 25
+    assert not any(name.endswith("-violation") for name in names), "queries/qc/ belongs to the build"
+
+
+def test_every_query_has_a_title_a_description_and_declares_what_it_uses(layout):
+    for query in library(layout):
+        assert query.title and len(query.description) > 40, query.name
+        for parameter in query.parameters:
+            assert re.search(rf"\?{parameter.name}\b", query.text), (query.name, parameter.name)
+            assert parameter.description, (query.name, parameter.name)
+
+
+def test_every_query_parses_and_runs(layout, built):
+    for query in library(layout):
+        params = {"code": "illinois-ncrs", "concept": "gifts", "words": "gift"}
+        given = {p.name: params[p.name] for p in query.parameters}
+        result = run(built.store, query, given)
+        assert result.variables, query.name
+
+
+def test_parameters_of_the_fixed_questions(layout):
+    def declared(name):
+        return {(p.name, p.kind) for p in named(layout, name).parameters}
+    assert declared("code-gaps") == {("code", "code")}
+    assert declared("concept-side-by-side") == {("concept", "concept")}
+    assert declared("full-text-search") == {("words", "text")}
+    assert declared("thresholds") == set()
+
+
+def test_header_continuation_lines_and_brief_parameter_form(tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("# title: T\n# description: first line\n#   second line\n"
+                    "# param: concept — a concept, e.g. gifts\n"
+                    "# param: n (text, default 3) — how many\nSELECT ?concept ?n { }\n")
+    query = load(path)
+    assert query.description == "first line second line"
+    assert query.parameters == (Parameter("concept", "a concept, e.g. gifts", None, "concept"),
+                                Parameter("n", "how many", "3", "text"))
+
+
+def test_a_query_file_without_a_title_is_named_in_the_error(tmp_path):
+    path = tmp_path / "untitled.rq"
+    path.write_text("SELECT * { ?s ?p ?o }\n")
+    with pytest.raises(PeergraphError, match=r"untitled\.rq:1: .*title"):
+        load(path)
+
+
+def test_an_unknown_name_suggests_the_closest(layout):
+    with pytest.raises(PeergraphError, match="did you mean threshold"):
+        named(layout, "threshold")
+
+
+# --- parameters ------------------------------------------------------------
+
+def test_parameter_values_become_terms_by_kind():
+    concept = Parameter("concept", "a concept", None, "concept")
+    code = Parameter("code", "a code", None, "code")
+    words = Parameter("words", "words", None, "text")
+    assert term_for(concept, "gifts") == URIRef(PGC + "gifts")
+    assert term_for(concept, "pgc:gifts") == URIRef(PGC + "gifts")
+    assert term_for(concept, PGC + "gifts") == URIRef(PGC + "gifts")
+    assert term_for(code, "illinois-ncrs") == URIRef(CODE + "illinois-ncrs")
+    assert term_for(words, "peer supervisor") == Literal("peer supervisor")
+
+
+def test_missing_and_unknown_parameters_name_the_query_parameters(layout, built):
+    side_by_side = named(layout, "concept-side-by-side")
+    with pytest.raises(PeergraphError, match="needs --param concept=.*its parameters: concept"):
+        run(built.store, side_by_side)
+    with pytest.raises(PeergraphError, match="no parameter 'code'; its parameters: concept"):
+        run(built.store, side_by_side, {"concept": "gifts", "code": "illinois-ncrs"})
+
+
+def test_a_concept_not_in_the_graph_suggests_the_closest(layout, built):
+    with pytest.raises(PeergraphError, match="no concept .*gift'.* did you mean gifts"):
+        run(built.store, named(layout, "concept-side-by-side"), {"concept": "gift"})
+
+
+def test_parameter_text_cannot_change_the_query(layout, built):
+    hostile = '") } } SELECT * WHERE { ?s ?p ?o } #'
+    result = run(built.store, named(layout, "full-text-search"), {"words": hostile})
+    assert result.rows == []
+    assert hostile.replace('"', '\\"') in bind("SELECT ?x { }", {"words": Literal(hostile)})
+
+
+# --- results and formats ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gifts_threshold(layout, built):
+    result = run(built.store, named(layout, "thresholds"))
+    return result
+
+
+def test_csv_tsv_and_json_carry_the_same_rows(gifts_threshold):
+    result = gifts_threshold
+    rows = list(csv.DictReader(io.StringIO(result.render("csv"))))
+    assert len(rows) == len(result)
+    assert {"phrase": "valued over $25", "quantity": "25"}.items() <= next(
+        r for r in rows if r["phrase"] == "valued over $25").items()
+
+    tsv = result.render("tsv").splitlines()
+    assert tsv[0].split("\t")[:3] == ["?conceptLabel", "?measureKind", "?code"]
+    assert any('"valued over $25"' in line and f"<{CODE}illinois-ncrs>" in line for line in tsv[1:])
+
+    answer = json.loads(result.render("json"))
+    assert answer["head"]["vars"] == result.variables
+    assert len(answer["results"]["bindings"]) == len(result)
+    gift = next(b for b in answer["results"]["bindings"] if b["phrase"]["value"] == "valued over $25")
+    assert gift["code"] == {"type": "uri", "value": CODE + "illinois-ncrs"}
+    assert result.render("srj") == result.render("json")
+
+
+def test_table_shortens_iris_and_counts_rows(gifts_threshold):
+    table = gifts_threshold.render("table")
+    assert "code:illinois-ncrs" in table and "pg:usDollar" in table
+    assert table.rstrip().endswith(f"({len(gifts_threshold)} rows)")
+
+
+def test_bare_sparql_may_use_the_project_prefixes(built):
+    result = run(built.store, "SELECT ?v WHERE { ?c a pg:Code ; pg:hasVersion ?v }")
+    assert len(result) == len(run(built.store, "SELECT ?c WHERE { ?c a pg:Code }"))
+
+
+def test_bad_sparql_is_a_clear_error(built):
+    with pytest.raises(PeergraphError, match="not valid SPARQL"):
+        run(built.store, "SELECT ?x WHERE { ?x ")
+    with pytest.raises(PeergraphError, match="not a SELECT"):
+        run(built.store, "ASK { ?s ?p ?o }")
+
+
+def test_dataframe_is_one_call(layout):
+    frame = dataframe("concept-side-by-side", {"concept": "gifts"}, layout=layout)
+    assert list(frame.columns[:4]) == ["code", "codeLabel", "provisionLabel", "normType"]
+    il = frame[frame["code"] == CODE + "illinois-ncrs"]
+    assert il["text"].str.startswith("Specialists shall not accept gifts valued over $25").all()
+    numbers = dataframe("thresholds", layout=layout)
+    assert numbers.loc[numbers["phrase"] == "valued over $25", "quantity"].tolist() == [25.0]
+    assert numbers["quantity"].dtype == "float64"
+
+
+# --- the command line ------------------------------------------------------
+
+def test_cli_lists_the_questions(capsys):
+    assert main(["queries"]) == 0
+    out = capsys.readouterr().out
+    assert "concept-side-by-side  —  What every code says on a concept" in out
+    assert "--param concept=…  (concept)" in out
+
+
+def test_cli_runs_a_named_query_with_a_parameter(capsys):
+    assert main(["query", "concept-side-by-side", "--param", "concept=gifts", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {row["provisionLabel"] for row in rows} >= {"Illinois NCRS V – b", "Virginia DBHDS CPRS Conduct 3"}
+
+
+def test_cli_runs_a_query_file_and_sparql_text(layout, capsys, tmp_path):
+    assert main(["query", str(layout.root / "queries" / "codes-without-jurisdiction.rq"), "-f", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert [b["code"]["value"] for b in answer["results"]["bindings"]] == [CODE + "sud-cprss-cprm"]
+    out = tmp_path / "codes.tsv"
+    assert main(["query", "--sparql", "SELECT ?c WHERE { ?c a pg:Code }", "-f", "tsv", "-o", str(out)]) == 0
+    assert f"<{CODE}illinois-ncrs>" in out.read_text().splitlines()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["query", "code-gaps"], "needs --param code="),
+    (["query", "code-gaps", "--param", "concept=gifts"], "no parameter 'concept'; its parameters: code"),
+    (["query", "code-gaps", "--param", "code"], "write NAME=VALUE"),
+    (["query", "code-gaps", "--param", "code=ilinois-ncrs"], "did you mean illinois-ncrs"),
+    (["query", "no-such-question"], "no named query 'no-such-question'"),
+    (["query", "missing.rq"], "missing.rq: no such query file"),
+    (["query"], "give either a named question"),
+])
+def test_cli_bad_input_exits_2_with_a_message(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("peergraph: error: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_cli_failed_output_leaves_the_earlier_file(tmp_path, capsys):
+    out = tmp_path / "result.csv"
+    out.write_text("earlier\n")
+    assert main(["query", "code-gaps", "-o", str(out)]) == 2
+    assert out.read_text() == "earlier\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]
+
+
+def test_cli_endpoint_that_does_not_answer_is_a_clear_error(capsys):
+    assert main(["query", "thresholds", "--endpoint", "http://127.0.0.1:9/sparql"]) == 2
+    assert "cannot query http://127.0.0.1:9/sparql" in capsys.readouterr().err
+
+
+# --- a remote endpoint -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def endpoint(built):
+    """A minimal SPARQL protocol endpoint on 127.0.0.1 answering from the built store."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    import pyoxigraph as ox
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
+            query = parse_qs(body)["query"][0]
+            answer = built.store.query(query, use_default_graph_as_union=True)
+            payload = answer.serialize(format=ox.QueryResultsFormat.JSON)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_named_query_runs_the_same_on_an_endpoint(layout, built, endpoint, capsys):
+    from peergraph.queries import run_remote
+
+    query = named(layout, "concept-side-by-side")
+    local = run(built.store, query, {"concept": "gifts"})
+    remote = run_remote(endpoint, query, {"concept": "gifts"})
+    assert remote.variables == local.variables
+    assert sorted(map(repr, remote.rows)) == sorted(map(repr, local.rows))
+    assert main(["query", "--endpoint", endpoint, "codes-without-jurisdiction", "-f", "csv"]) == 0
+    assert CODE + "sud-cprss-cprm" in capsys.readouterr().out
