@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from .corpus import Corpus, load, parse_turtle
 from .errors import PeergraphError
-from .layout import Layout
+from .layout import CROSSWALK_GRAPH, Layout
 from .reasoning import entailments, read_schema
 from .release import write_release
 from .store import select, store_of
@@ -61,6 +61,11 @@ def reason(corpus: Corpus) -> tuple[dict[str, Graph], int]:
             extra = vocabulary_inferred
         else:
             extra = entailments(base | set(graph), schema) - base
+            if name == CROSSWALK_GRAPH:
+                # Only what follows about the alignments themselves: ranges would otherwise
+                # retype the codes' provisions here and double them in union-graph counts.
+                own = set(graph.subjects())
+                extra = {triple for triple in extra if triple[0] in own}
             inferred += len(extra)
         result = Graph()
         for triple in graph:
@@ -115,7 +120,7 @@ def _start_docs(layout: Layout) -> subprocess.Popen:
     """Render the HTML documentation in a second process while the graph is checked."""
     out = Path(tempfile.mkdtemp(prefix="peergraph-docs-"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "peergraph.docs", str(layout.ontology_files[0]),
+        [sys.executable, "-m", "peergraph.docs", str(layout.root / "ontology" / "peergraph.ttl"),
          str(layout.root / "data" / "concepts.ttl"), str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
     )
@@ -173,7 +178,8 @@ def knowledge_graph(layout: Layout) -> ox.Store:
     """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
     every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
     release = layout.dist / "peergraph.nq"
-    inputs = [*layout.vocabulary_files, *layout.code_files, layout.integrity_shapes, *layout.qc_queries]
+    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.crosswalk_files, layout.integrity_shapes,
+              *layout.qc_queries]
     if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         store = ox.Store()
         store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)

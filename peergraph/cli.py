@@ -11,6 +11,7 @@ from . import __version__
 from .build import ValidationFailed, build, check, summary
 from .errors import PeergraphError
 from .layout import Layout, project_root
+from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
 
 
@@ -83,6 +84,7 @@ def _validate(args) -> int:
 COMMAND_GROUPS = [
     _graph_commands,
     _query_commands,
+    _crosswalk_commands,
 ]
 
 

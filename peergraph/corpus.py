@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .errors import PeergraphError
-from .layout import VOCABULARY_GRAPH, Layout, code_graph_name
+from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Corpus:
 
     @property
     def code_graphs(self) -> dict[str, Graph]:
-        return {name: g for name, g in self.graphs.items() if name != VOCABULARY_GRAPH}
+        return {name: g for name, g in self.graphs.items() if name not in (VOCABULARY_GRAPH, CROSSWALK_GRAPH)}
 
     def union(self) -> Graph:
         union = Graph()
@@ -70,6 +70,12 @@ def load(layout: Layout, code_files: list[Path] | None = None) -> Corpus:
         graph = Graph()
         _add(corpus, graph, path)
         corpus.graphs[code_graph_name(path)] = graph
+    # The crosswalk aligns provisions of all codes: it is checked only with all of them.
+    if code_files is None and layout.crosswalk_files:
+        crosswalk = Graph()
+        for path in layout.crosswalk_files:
+            _add(corpus, crosswalk, path)
+        corpus.graphs[CROSSWALK_GRAPH] = crosswalk
     return corpus
 
 

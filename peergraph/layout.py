@@ -8,6 +8,7 @@ from pathlib import Path
 BASE = "https://w3id.org/peergraph/"
 GRAPH_BASE = BASE + "graph/"
 VOCABULARY_GRAPH = GRAPH_BASE + "vocabulary"
+CROSSWALK_GRAPH = GRAPH_BASE + "crosswalk"
 
 
 def project_root() -> Path:
@@ -41,6 +42,11 @@ class Layout:
     @property
     def code_files(self) -> list[Path]:
         return sorted((self.root / "data" / "codes").glob("*.ttl"))
+
+    @property
+    def crosswalk_files(self) -> list[Path]:
+        """Provision-to-provision alignments across codes: computed and asserted."""
+        return sorted((self.root / "data" / "crosswalk").glob("*.ttl"))
 
     @property
     def sources_dir(self) -> Path:

@@ -325,3 +325,14 @@ def test_every_named_question_has_a_fact_test_here(layout):
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [q.name for q in library(layout) if f'"{q.name}"' not in source]
     assert untested == []
+
+
+def test_crosswalk_alignments(ask):
+    rows = ask("crosswalk-alignments")
+    gift = where(rows, focalLabel="Illinois NCRS V – b", referenceLabel="Virginia DBHDS CPRS Conduct 3")
+    assert [(row["relationship"], row["computed"], row["vaguePhrases"]) for row in gift] == [
+        ("intersects with", "true", "significant value")]          # $25 against "significant value"
+    former = where(rows, referenceLabel="Virginia DBHDS CPRS Conduct 6", relationship="no relationship")
+    assert {row["focalLabel"] for row in former} >= {"Illinois NCRS V – c", "North Carolina CPSS Code of Ethics 12"}
+    protected = where(rows, focalLabel="Illinois NCRS III – g", referenceLabel="Virginia DBHDS CPRS Non‐Discrimination 1")
+    assert [row["relationship"] for row in protected] == ["superset of"]   # criminal history only in Illinois

@@ -1,0 +1,41 @@
+"""The ``crosswalk`` command: recompute the computed alignments, export the crosswalk."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+
+def add_commands(commands) -> None:
+    crosswalk = commands.add_parser(
+        "crosswalk", help="recompute the crosswalk's computed alignments or export it (SSSOM TSV, CSV)",
+        description="Provision-to-provision alignments across codes with NIST IR 8477 relationships.")
+    actions = crosswalk.add_subparsers(title="actions", metavar="ACTION")
+    update = actions.add_parser("update", help="recompute data/crosswalk/computed.ttl from the codes")
+    update.set_defaults(run=_update)
+    export = actions.add_parser("export", help="write crosswalk.sssom.tsv and crosswalk.csv")
+    export.add_argument("--out", type=Path, default=None, help="folder (default: dist/crosswalk/)")
+    export.set_defaults(run=_export)
+    crosswalk.set_defaults(run=lambda args: (crosswalk.print_help(), 2)[1])
+
+
+def _update(args) -> int:
+    from .cli import layout_of
+    from .crosswalk import local, update
+
+    path, alignments = update(layout_of(args))
+    counts = Counter(local(alignment.relationship) for alignment in alignments)
+    print(f"wrote {len(alignments)} computed alignments to {path} "
+          f"({', '.join(f'{name} {n}' for name, n in sorted(counts.items()))})")
+    return 0
+
+
+def _export(args) -> int:
+    from .build import knowledge_graph
+    from .cli import layout_of
+    from .crosswalk import export
+
+    layout = layout_of(args)
+    for path in export(knowledge_graph(layout), args.out or layout.dist / "crosswalk"):
+        print(f"wrote {path}")
+    return 0

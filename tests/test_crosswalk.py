@@ -1,0 +1,248 @@
+"""The crosswalk: computed where the encoding decides, asserted with a reason elsewhere, exported as SSSOM and CSV."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from rdflib import Graph, URIRef
+
+from peergraph.build import ValidationFailed, check
+from peergraph.cli import main
+from peergraph.crosswalk import (
+    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv,
+    interval, sssom_tsv, to_graph,
+)
+from peergraph.layout import Layout
+from peergraph.queries import named, run
+
+from .conftest import CODE, ROOT
+
+IL, VA, SUD, CT, NC = (CODE + name + "/" for name in (
+    "illinois-ncrs", "virginia-dbhds-cprs", "sud-cprss-cprm", "connecticut-ccb-cprs", "north-carolina-cpss"))
+PGC = "https://w3id.org/peergraph/concept/"
+HAS_CONNECTICUT = (ROOT / "data" / "codes" / "connecticut-ccb-cprs.ttl").exists()
+needs_connecticut = pytest.mark.skipif(not HAS_CONNECTICUT,
+                                       reason="data/codes/connecticut-ccb-cprs.ttl is not in the checkout yet")
+
+
+@pytest.fixture(scope="module")
+def computed(layout):
+    return compute(computed_store(layout), layout)
+
+
+@pytest.fixture(scope="module")
+def alignments(built):
+    """Every alignment of the built graph (computed and asserted), keyed by its two provisions and concept."""
+    rows = alignment_rows(built.store)
+    return {(str(r["focal"]), str(r["reference"]), str(r["concept"])): r for r in rows}
+
+
+def between(alignments, a, b, concept):
+    found = alignments.get((a, b, PGC + concept)) or alignments.get((b, a, PGC + concept))
+    assert found is not None, f"no alignment of {a} and {b} on {concept}"
+    return found
+
+
+def relationship(row) -> str:
+    return str(row["relationshipName"])
+
+
+# --- the stored computed alignments are what the rules give --------------------------
+
+def test_computed_file_is_current(layout, computed):
+    stored = Graph().parse(computed_path(layout), format="turtle")
+    fresh = to_graph(computed)
+    missing, extra = set(fresh) - set(stored), set(stored) - set(fresh)
+    assert not missing and not extra, "data/crosswalk/computed.ttl is stale: run `peergraph crosswalk update`"
+
+
+def test_every_computed_alignment_is_marked_computed_with_its_rule(computed, alignments):
+    assert all(a.computed and a.rule is not None for a in computed)
+    asserted = [row for row in alignments.values() if not row["computed"].toPython()]
+    assert asserted and all(row["rule"] is None for row in asserted)
+    assert all(len(str(row["rationale"])) > 60 for row in alignments.values())
+
+
+# --- the facts a harmonization project would check ----------------------------------
+
+def test_illinois_25_dollar_cap_against_virginias_significant_value_needs_judgment(alignments, built):
+    row = between(alignments, IL + "V-b", VA + "conduct-3", "gifts")
+    assert relationship(row) == "intersects with" and row["computed"].toPython()
+    assert str(row["rule"]) == str(PG.thresholdComparison)
+    assert str(row["vagueTerms"]) == VA + "conduct-3-s2-v1"
+    phrase = run(built.store, f"SELECT ?p WHERE {{ <{VA}conduct-3-s2-v1> pg:phrase ?p }}").rows[0]["p"]
+    assert str(phrase) == "significant value"
+    assert '"valued over $25"' in str(row["rationale"]) and "needs judgment" in str(row["rationale"])
+
+
+def test_illinois_prohibition_against_north_carolinas_permission_if_allowed_by_the_agency(alignments):
+    row = between(alignments, IL + "V-b", NC + "ethics-15", "gifts")
+    assert relationship(row) == "intersects with"
+    assert str(row["rule"]) == str(PG.normTypeComparison)
+    assert "prohibition" in str(row["rationale"]) and "permission" in str(row["rationale"])
+    assert '"if allowed by the agency"' in str(row["rationale"])
+
+
+def test_no_alignment_on_gifts_with_the_sud_code(alignments):
+    # The SUD code says nothing on gifts: nothing to align, no guessed relationship.
+    assert not [k for k in alignments if PGC + "gifts" == k[2] and (k[0].startswith(SUD) or k[1].startswith(SUD))]
+
+
+def test_virginias_two_years_after_services_against_rules_on_persons_served_now(alignments):
+    for other in (IL + "V-c", NC + "ethics-12", SUD + "item-20"):
+        row = between(alignments, other, VA + "conduct-6", "sexual-relationship-former-person-served")
+        assert relationship(row) == "no relationship" and row["computed"].toPython()
+        assert "within a minimum of two years after terminating services" in str(row["rationale"])
+
+
+def test_protected_categories_illinois_is_a_superset_of_virginia(alignments):
+    row = between(alignments, IL + "III-g", VA + "non-discrimination-1", "protected-category")
+    assert (str(row["focal"]), relationship(row)) == (IL + "III-g", "superset of")
+    assert "Only in the first: criminal history. Only in the second: none." in str(row["rationale"])
+
+
+@needs_connecticut
+def test_protected_categories_connecticut_intersects_illinois_and_virginia(alignments):
+    for other in (IL + "III-g", VA + "non-discrimination-1"):
+        rows = [r for k, r in alignments.items() if k[2] == PGC + "protected-category"
+                and {k[0], k[1]} & {other} and (k[0].startswith(CT) or k[1].startswith(CT))]
+        assert [relationship(r) for r in rows] == ["intersects with"]
+        # sex, disability and national ancestry are Connecticut's words; gender, physical or mental
+        # condition and national origin are the others': compared as distinct concepts, said so.
+        assert "national ancestry" in str(rows[0]["rationale"]) and "reader's judgment" in str(rows[0]["rationale"])
+
+
+def test_asserted_alignments_carry_a_readers_reasoning(alignments):
+    row = between(alignments, IL + "V-c", VA + "conduct-5", "sexual-relationship-person-served")
+    assert (relationship(row), row["computed"].toPython()) == ("superset of", False)
+    assert "immediate family members" in str(row["rationale"])
+    row = between(alignments, SUD + "item-16", VA + "conduct-6", "boundaries")
+    assert relationship(row) == "no relationship"
+
+
+# --- the threshold rule decides from numbers, conditions and exceptions --------------
+
+def _norm(name, kind=PG.Prohibition, thresholds=(), exceptions=(), conditions=()):
+    norm = Norm(URIRef(f"{IL}{name}-s1"), URIRef(f"{IL}{name}"), name, URIRef(CODE + name), kind)
+    for measure, comparator, quantity in thresholds:
+        norm.thresholds[measure] = (interval(comparator, Decimal(quantity)), f"{comparator} {quantity}")
+    norm.exceptions, norm.conditions = set(exceptions), set(conditions)
+    return norm
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    ([(PG.giftValue, PG.greaterThan, 25)], [(PG.giftValue, PG.greaterThan, 25)], PG.equal),
+    ([(PG.giftValue, PG.greaterThan, 25)], [(PG.giftValue, PG.greaterThan, 50)], PG.supersetOf),
+    ([(PG.giftValue, PG.greaterThan, 25)], [], PG.subsetOf),                       # a $25 cap against no cap
+    ([(PG.timeSinceServicesEnded, PG.lessThan, 2)], [], PG.subsetOf),               # two years against none
+    ([(PG.timeSinceServicesEnded, PG.lessThan, 2)], [(PG.timeSinceServicesEnded, PG.lessThanOrEqual, 2)],
+     PG.subsetOf),
+    ([(PG.giftValue, PG.lessThan, 10)], [(PG.giftValue, PG.greaterThan, 25)], PG.noRelationship),
+])
+def test_threshold_rule_compares_intervals(first, second, expected):
+    result = _compare_thresholds(_norm("a", thresholds=first), _norm("b", thresholds=second), URIRef(PGC + "gifts"), {})
+    assert result.relationship == expected
+
+
+def test_an_exception_narrows_what_a_prohibition_reaches():
+    capped = [(PG.giftValue, PG.greaterThan, 25)]
+    with_exception = _norm("a", thresholds=capped, exceptions=[PG.supervisorConsulted])
+    result = _compare_thresholds(with_exception, _norm("b", thresholds=capped), URIRef(PGC + "gifts"), {})
+    assert result.relationship == PG.subsetOf
+    other = _compare_thresholds(with_exception, _norm("b", thresholds=[(PG.giftValue, PG.greaterThan, 10)]),
+                                URIRef(PGC + "gifts"), {})
+    assert other.relationship == PG.subsetOf      # over $25 unless consulted ⊂ over $10
+    crossing = _compare_thresholds(with_exception, _norm("b", thresholds=[(PG.giftValue, PG.greaterThan, 50)]),
+                                   URIRef(PGC + "gifts"), {})
+    assert crossing.relationship == PG.intersectsWith
+
+
+# --- integrity checks cover the crosswalk -------------------------------------------
+
+def _break(project_copy, turtle):
+    path = project_copy / "data" / "crosswalk" / "asserted.ttl"
+    path.write_text(path.read_text(encoding="utf-8") + turtle, encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failure:
+        check(Layout(project_copy))
+    return str(failure.value)
+
+
+def test_an_alignment_within_one_code_fails_the_build(project_copy):
+    message = _break(project_copy, """
+xw:bad a pg:Alignment ; pg:focalProvision il:V-b ; pg:referenceProvision il:V-c ; pg:relationship pg:equal ;
+    pg:alignedOn pgc:gifts ; pg:computed false ; pg:alignmentRationale "same code" .
+""")
+    assert "alignment-not-across-codes-violation.rq" in message and "joins two provisions of the same code" in message
+
+
+def test_an_alignment_without_rationale_or_with_a_foreign_vague_term_fails(project_copy):
+    message = _break(project_copy, """
+xw:bad a pg:Alignment ; pg:focalProvision il:V-b ; pg:referenceProvision nc:ethics-12 ; pg:relationship pg:equal ;
+    pg:alignedOn pgc:gifts ; pg:computed false ; pg:restsOnVagueTerm nc:ethics-15-s1-v1 .
+""")
+    assert "has no rationale (pg:alignmentRationale)" in message
+    assert "which is no vague term of either provision" in message
+
+
+def test_an_asserted_alignment_repeating_a_computed_one_fails(project_copy):
+    message = _break(project_copy, """
+xw:again a pg:Alignment ; pg:focalProvision va:conduct-3 ; pg:referenceProvision il:V-b ;
+    pg:relationship pg:subsetOf ; pg:alignedOn pgc:gifts ; pg:computed false ; pg:alignmentRationale "a guess" .
+""")
+    assert "duplicate-alignment-violation.rq" in message
+
+
+# --- exports -----------------------------------------------------------------------
+
+def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
+    from sssom.constants import SchemaValidationType
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+
+    path = tmp_path / "crosswalk.sssom.tsv"
+    rows = alignment_rows(built.store)
+    path.write_text(sssom_tsv(rows), encoding="utf-8")
+    mapping_set = parse_sssom_table(path)
+    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness],
+                      fail_on_error=False)
+    assert all(not result.results for result in report.values()), report
+    frame = mapping_set.df.fillna("")
+    assert len(frame) == len(rows)
+    protected = frame[(frame.subject_id == "il:III-g") & (frame.object_id == "va:non-discrimination-1")]
+    assert protected.predicate_id.tolist() == ["skos:broadMatch"]          # superset of
+    former = frame[(frame.subject_id == "il:V-c") & (frame.object_id == "va:conduct-6")]
+    assert former[["predicate_id", "predicate_modifier"]].values.tolist() == [["skos:relatedMatch", "Not"]]
+    gifts = frame[(frame.subject_id == "il:V-b") & (frame.object_id == "va:conduct-3")].iloc[0]
+    assert gifts.mapping_justification == "semapv:LogicalReasoning"
+    assert gifts.comment.startswith("NIST IR 8477: intersects with; computed by thresholdComparison")
+    asserted = frame[(frame.subject_id == "il:V-c") & (frame.object_id == "va:conduct-5")].iloc[0]
+    assert asserted.mapping_justification == "semapv:ManualMappingCuration"
+
+
+def test_csv_export_has_one_row_per_alignment(built):
+    rows = alignment_rows(built.store)
+    table = list(csv.DictReader(io.StringIO(crosswalk_csv(rows))))
+    assert len(table) == len(rows)
+    gift = next(r for r in table if r["focal_provision"] == "il:V-b" and r["reference_provision"] == "va:conduct-3")
+    assert (gift["relationship"], gift["computed"], gift["rule"], gift["concept"]) == (
+        "intersects with", "true", "thresholdComparison", "pgc:gifts")
+
+
+def test_cli_exports_and_a_failed_export_leaves_earlier_files(tmp_path, capsys):
+    out = tmp_path / "crosswalk"
+    assert main(["crosswalk", "export", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["crosswalk.csv", "crosswalk.sssom.tsv"]
+    blocked = tmp_path / "file"
+    blocked.write_text("earlier\n")
+    assert main(["crosswalk", "export", "--out", str(blocked / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("peergraph: error: ") and "cannot write there" in err and "Traceback" not in err
+    assert blocked.read_text() == "earlier\n"
+
+
+def test_named_question_lists_the_crosswalk(layout, built):
+    rows = run(built.store, named(layout, "crosswalk-alignments")).rows
+    gift = [r for r in rows if str(r["focalLabel"]) == "Illinois NCRS V – b"
+            and str(r["referenceLabel"]) == "Virginia DBHDS CPRS Conduct 3"]
+    assert [(str(r["relationship"]), str(r["vaguePhrases"])) for r in gift] == [("intersects with", "significant value")]
