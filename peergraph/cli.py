@@ -13,6 +13,7 @@ from .errors import PeergraphError
 from .layout import Layout, project_root
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
+from .report import add_commands as _report_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +86,7 @@ COMMAND_GROUPS = [
     _graph_commands,
     _query_commands,
     _crosswalk_commands,
+    _report_commands,
 ]
 
 
