@@ -103,3 +103,10 @@ def test_version_and_help(capsys):
     result = subprocess.run([sys.executable, "-m", "peergraph.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "build" in result.stdout and "validate" in result.stdout
+
+
+def test_a_folder_that_is_no_project_is_named_in_a_clear_error(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "build"]) == 2
+    message = capsys.readouterr().err
+    assert str(tmp_path) in message and "not a peergraph project folder" in message
+    assert "Traceback" not in message
