@@ -120,8 +120,8 @@ def _start_docs(layout: Layout) -> subprocess.Popen:
     """Render the HTML documentation in a second process while the graph is checked."""
     out = Path(tempfile.mkdtemp(prefix="peergraph-docs-"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "peergraph.docs", str(layout.root / "ontology" / "peergraph.ttl"),
-         str(layout.root / "data" / "concepts.ttl"), str(out)],
+        [sys.executable, "-m", "peergraph.docs", str(layout.concepts_file), str(out),
+         *map(str, layout.ontology_files)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
     )
     process.out_dir = out  # type: ignore[attr-defined]

@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def layout_of(args) -> Layout:
     """The project layout a command works on (``--root``, or this checkout)."""
-    return Layout((args.root or project_root()).resolve())
+    return Layout((args.root or project_root()).resolve()).checked()
 
 
 def _graph_commands(commands) -> None:

@@ -61,29 +61,29 @@ def load(layout: Layout, code_files: list[Path] | None = None) -> Corpus:
     corpus = Corpus()
     vocabulary = Graph()
     for path in layout.vocabulary_files:
-        _add(corpus, vocabulary, path)
+        part = _parsed(corpus, path)
+        vocabulary += part
+        for prefix, namespace in part.namespaces():
+            vocabulary.bind(prefix, namespace, override=False)
     corpus.graphs[VOCABULARY_GRAPH] = vocabulary
     files = layout.code_files if code_files is None else code_files
     if not files:
         raise PeergraphError(f"{layout.root / 'data' / 'codes'}: no code files (*.ttl) found.")
     for path in files:
-        graph = Graph()
-        _add(corpus, graph, path)
-        corpus.graphs[code_graph_name(path)] = graph
+        corpus.graphs[code_graph_name(path)] = _parsed(corpus, path)
     # The crosswalk aligns provisions of all codes: it is checked only with all of them.
     if code_files is None and layout.crosswalk_files:
         crosswalk = Graph()
         for path in layout.crosswalk_files:
-            _add(corpus, crosswalk, path)
+            crosswalk += _parsed(corpus, path)
         corpus.graphs[CROSSWALK_GRAPH] = crosswalk
     return corpus
 
 
-def _add(corpus: Corpus, target: Graph, path: Path) -> None:
+def _parsed(corpus: Corpus, path: Path) -> Graph:
+    """One file's graph, noting it as the origin of every subject it defines first."""
     graph = parse_turtle(path)
     for subject in set(graph.subjects()):
         if isinstance(subject, URIRef):
             corpus.origin.setdefault(subject, path)
-    target += graph
-    for prefix, namespace in graph.namespaces():
-        target.bind(prefix, namespace, override=False)
+    return graph

@@ -246,11 +246,11 @@ def _threshold_alignments(found: dict[URIRef, Norm], names: dict) -> list[Alignm
 
 
 def _compare_thresholds(focal: Norm, reference: Norm, concept: URIRef, names: dict) -> Alignment:
-    measures = sorted(set(focal.thresholds) | set(reference.thresholds))
+    measures = sorted(focal.measures | reference.measures)
     vague = {**focal.vague, **reference.vague}
     described = f"{_describe(focal, measures, names)}; {_describe(reference, measures, names)}"
     if vague:
-        phrases = ", ".join(f'"{phrase}"' for phrase, _ in sorted(vague.values()))
+        phrases = ", ".join(f'"{phrase}"' for phrase in sorted({phrase for phrase, _ in vague.values()}))
         return Alignment(
             focal.provision, reference.provision, PG.intersectsWith, concept,
             f"{described}. Both are {_plural(focal, names)} on {names.get(concept, local(concept))}, but how far "
@@ -303,7 +303,7 @@ def _compare_kinds(statement_pairs: list, concept: URIRef, names: dict) -> Align
                  f"answer them differently")
     if vague:
         rationale += "; which situations each reaches depends on " + ", ".join(
-            f'"{phrase}"' for phrase, _ in sorted(vague.values()))
+            f'"{phrase}"' for phrase in sorted({phrase for phrase, _ in vague.values()}))
     return Alignment(focal.provision, reference.provision, PG.intersectsWith, concept, rationale + ".",
                      rule=PG.normTypeComparison, vague_terms=tuple(sorted(vague)))
 

@@ -15,11 +15,15 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, SKOS
 
 
-def render(ontology: Path, concepts: Path, out_dir: Path) -> None:
+def render(ontologies: list[Path], concepts: Path, out_dir: Path) -> None:
+    """Render every ontology file as one ontology page, and the concept scheme."""
     from pylode import OntPub  # slow to import, and only this process needs it
 
+    ontology = Graph()
+    for path in ontologies:
+        ontology.parse(path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "ontology.html").write_text(OntPub(str(ontology)).make_html(), encoding="utf-8")
+    (out_dir / "ontology.html").write_text(OntPub(ontology).make_html(), encoding="utf-8")
     graph = Graph().parse(concepts)
     (out_dir / "concepts.html").write_text(concept_scheme_html(graph), encoding="utf-8")
 
@@ -63,4 +67,5 @@ _CSS = (
 
 
 if __name__ == "__main__":
-    render(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    # arguments: concepts file, output folder, then every ontology file
+    render([Path(arg) for arg in sys.argv[3:]], Path(sys.argv[1]), Path(sys.argv[2]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import PeergraphError
+
 BASE = "https://w3id.org/peergraph/"
 GRAPH_BASE = BASE + "graph/"
 VOCABULARY_GRAPH = GRAPH_BASE + "vocabulary"
@@ -29,15 +31,27 @@ class Layout:
 
     root: Path
 
+    def checked(self) -> "Layout":
+        """This layout, once its root is seen to hold a peergraph project."""
+        missing = [name for name in ("ontology", "data") if not (self.root / name).is_dir()]
+        if missing:
+            raise PeergraphError(
+                f"{self.root}: not a peergraph project folder (no {' or '.join(f'{m}/' for m in missing)}); "
+                "run from a checkout or pass --root with one.")
+        return self
+
     @property
     def ontology_files(self) -> list[Path]:
         return sorted((self.root / "ontology").glob("*.ttl"))
 
     @property
+    def concepts_file(self) -> Path:
+        return self.root / "data" / "concepts.ttl"
+
+    @property
     def vocabulary_files(self) -> list[Path]:
         """Ontology, shared concepts and references: one named graph."""
-        data = self.root / "data"
-        return self.ontology_files + [data / "concepts.ttl", data / "references.ttl"]
+        return self.ontology_files + [self.concepts_file, self.root / "data" / "references.ttl"]
 
     @property
     def code_files(self) -> list[Path]:

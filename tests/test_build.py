@@ -12,7 +12,7 @@ from peergraph import __version__
 from peergraph.build import build, summary
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.layout import VOCABULARY_GRAPH, Layout
+from peergraph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 
 from .conftest import ROOT
 
@@ -45,7 +45,7 @@ def test_dataset_files_hold_one_named_graph_per_code(release, name, fmt):
     dataset.parse(dist / name, format=fmt)
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert names == set(built.reasoned)
-    assert len(names) == 6 and VOCABULARY_GRAPH in names
+    assert len(names) == 7 and {VOCABULARY_GRAPH, CROSSWALK_GRAPH} <= names   # five codes, vocabulary, crosswalk
     for graph_name, graph in built.reasoned.items():
         assert isomorphic(dataset.graph(URIRef(graph_name)), graph), graph_name
 
@@ -103,3 +103,10 @@ def test_version_and_help(capsys):
     result = subprocess.run([sys.executable, "-m", "peergraph.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "build" in result.stdout and "validate" in result.stdout
+
+
+def test_a_folder_that_is_no_project_is_named_in_a_clear_error(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "build"]) == 2
+    message = capsys.readouterr().err
+    assert str(tmp_path) in message and "not a peergraph project folder" in message
+    assert "Traceback" not in message

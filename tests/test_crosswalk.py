@@ -84,13 +84,23 @@ def test_illinois_prohibition_against_north_carolinas_permission_if_allowed_by_t
     assert '"if allowed by the agency"' in str(row["rationale"])
 
 
+@needs_connecticut
+def test_connecticut_significant_value_against_illinois_and_virginia(alignments):
+    row = between(alignments, CT + "ethic-12", IL + "V-b", "gifts")
+    assert relationship(row) == "intersects with" and str(row["vagueTerms"]).startswith(CT + "ethic-12-")
+    # The same words in two codes are still vague words: "significant value" is not read as equal.
+    row = between(alignments, CT + "ethic-12", VA + "conduct-3", "gifts")
+    assert relationship(row) == "intersects with" and len(str(row["vagueTerms"]).split()) == 2
+
+
 def test_no_alignment_on_gifts_with_the_sud_code(alignments):
     # The SUD code says nothing on gifts: nothing to align, no guessed relationship.
     assert not [k for k in alignments if PGC + "gifts" == k[2] and (k[0].startswith(SUD) or k[1].startswith(SUD))]
 
 
 def test_virginias_two_years_after_services_against_rules_on_persons_served_now(alignments):
-    for other in (IL + "V-c", NC + "ethics-12", SUD + "item-20"):
+    others = [IL + "V-c", NC + "ethics-12", SUD + "item-20"] + ([CT + "ethic-11"] if HAS_CONNECTICUT else [])
+    for other in others:
         row = between(alignments, other, VA + "conduct-6", "sexual-relationship-former-person-served")
         assert relationship(row) == "no relationship" and row["computed"].toPython()
         assert "within a minimum of two years after terminating services" in str(row["rationale"])
