@@ -256,3 +256,21 @@ def test_named_question_lists_the_crosswalk(layout, built):
     gift = [r for r in rows if str(r["focalLabel"]) == "Illinois NCRS V – b"
             and str(r["referenceLabel"]) == "Virginia DBHDS CPRS Conduct 3"]
     assert [(str(r["relationship"]), str(r["vaguePhrases"])) for r in gift] == [("intersects with", "significant value")]
+
+
+# --- vocabulary ----------------------------------------------------------------------
+
+def test_crosswalk_vocabulary_terms_have_label_and_definition():
+    from rdflib import OWL, RDF, RDFS, SKOS
+
+    vocabulary = Graph().parse(ROOT / "ontology" / "crosswalk.ttl")
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+    terms = {s for kind in kinds for s in vocabulary.subjects(RDF.type, kind)}
+    assert {PG.Alignment, PG.restsOnVagueTerm, PG.computed, PG.alignmentRationale} <= terms
+    for term in terms:
+        assert vocabulary.value(term, RDFS.label) and vocabulary.value(term, SKOS.definition), term
+    relationships = {str(vocabulary.value(r, SKOS.notation)): str(vocabulary.value(r, PG.sssomPredicate))
+                     for r in vocabulary.subjects(RDF.type, PG.SetRelationship)}
+    assert relationships == {
+        "equal": str(SKOS.exactMatch), "subset of": str(SKOS.narrowMatch), "superset of": str(SKOS.broadMatch),
+        "intersects with": str(SKOS.relatedMatch), "no relationship": str(SKOS.relatedMatch)}
