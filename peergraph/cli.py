@@ -11,6 +11,7 @@ from . import __version__
 from .build import ValidationFailed, build, check, summary
 from .errors import PeergraphError
 from .layout import Layout, project_root
+from .check_cli import add_commands as _check_commands
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
 from .report import add_commands as _report_commands
@@ -87,6 +88,7 @@ COMMAND_GROUPS = [
     _query_commands,
     _crosswalk_commands,
     _report_commands,
+    _check_commands,
 ]
 
 

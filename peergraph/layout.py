@@ -71,6 +71,26 @@ class Layout:
         return self.root / "shapes" / "integrity.ttl"
 
     @property
+    def verdict_shapes(self) -> Path:
+        """Shapes that check scenarios against each code's duties and prohibitions."""
+        return self.root / "shapes" / "scenario-verdicts.ttl"
+
+    @property
+    def scenario_input_shapes(self) -> Path:
+        """Shapes a scenario must pass before any verdict: required facts, sane numbers."""
+        return self.root / "shapes" / "scenario-input.ttl"
+
+    @property
+    def coverage_notes(self) -> Path:
+        """Why each duty or prohibition without a verdict shape has none."""
+        return self.root / "shapes" / "not-operationalized.ttl"
+
+    @property
+    def scenarios_dir(self) -> Path:
+        """The example scenarios and their expected verdicts."""
+        return self.root / "data" / "scenarios"
+
+    @property
     def qc_queries(self) -> list[Path]:
         return sorted((self.root / "queries" / "qc").glob("*-violation.rq"))
 

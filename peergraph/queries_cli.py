@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
 from .errors import PeergraphError
+from .output import emit, write_atomically
 from .queries import library, listing, named, run, run_remote
 from .results import FORMATS
 
@@ -37,7 +35,7 @@ def _list(args) -> int:
 
     queries = library(layout_of(args))
     if args.json:
-        return _emit(listing(queries) + "\n")
+        return emit(listing(queries) + "\n")
     lines = []
     for query in queries:
         lines.append(f"{query.name}  —  {query.title}")
@@ -47,17 +45,7 @@ def _list(args) -> int:
             lines.append(f"    --param {parameter.name}=…  ({parameter.kind}{default}) {parameter.description}")
         lines.append("")
     lines.append(f"{len(queries)} named questions; run one with `peergraph query NAME [--param name=value]`")
-    return _emit("\n".join(lines) + "\n")
-
-
-def _emit(text: str) -> int:
-    """Print to stdout; a reader that stops early (``| head``) is not an error."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    return emit("\n".join(lines) + "\n")
 
 
 def _query(args) -> int:
@@ -75,9 +63,9 @@ def _query(args) -> int:
         result = run(knowledge_graph(layout), query, params)
     text = result.render(args.format)
     if args.output:
-        _write_atomically(args.output, text)
+        write_atomically(args.output, text)
         return 0
-    return _emit(text)
+    return emit(text)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -88,17 +76,3 @@ def _params(pairs: list[str]) -> dict[str, str]:
             raise PeergraphError(f"--param {pair!r}: write NAME=VALUE, e.g. --param concept=gifts")
         params[name.strip()] = value
     return params
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise PeergraphError(f"{path}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

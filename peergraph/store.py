@@ -54,6 +54,25 @@ def store_of(graphs: dict[str, Graph]) -> ox.Store:
 _SKIPPED = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*""")
 
 
+def open_group(query: str) -> int:
+    """The index of the ``{`` that opens the query's outermost group (its WHERE clause).
+
+    >>> open_group('SELECT ?s WHERE { ?s ?p "{" }')
+    16
+    >>> open_group('# a { in a comment\\nSELECT * { ?s ?p ?o }')
+    28
+    """
+    position = 0
+    while True:
+        skipped = _SKIPPED.search(query, position)
+        brace = query.find("{", position)
+        if brace < 0:
+            raise ValueError("the query has no WHERE group")
+        if skipped is None or brace < skipped.start():
+            return brace
+        position = skipped.end()
+
+
 def bind(query: str, bindings: dict) -> str:
     """The query with each variable pre-bound by a VALUES block opening its WHERE group.
 
@@ -65,15 +84,10 @@ def bind(query: str, bindings: dict) -> str:
     """
     if not bindings:
         return query
-    position = 0
-    while True:
-        skipped = _SKIPPED.search(query, position)
-        brace = query.find("{", position)
-        if brace < 0:
-            raise ValueError("the query has no WHERE group to bind parameters in")
-        if skipped is None or brace < skipped.start():
-            break
-        position = skipped.end()
+    try:
+        brace = open_group(query)
+    except ValueError:
+        raise ValueError("the query has no WHERE group to bind parameters in") from None
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(to_ox(value)) for value in bindings.values())
     return f"{query[:brace + 1]} VALUES ({names}) {{ ({values}) }}{query[brace + 1:]}"

@@ -1,0 +1,117 @@
+"""The ``check``, ``coverage`` and ``scenario-context`` commands."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from .build import knowledge_graph
+from .coverage import coverage, coverage_csv
+from .output import emit, write_atomically
+from .scenarios import json_context
+from .shapes import shacl_report
+from .verdicts import Checker, Outcome
+
+FORMATS = ("table", "json", "turtle")
+
+
+def add_commands(commands) -> None:
+    check_cmd = commands.add_parser(
+        "check", help="check scenarios against every code: a verdict per scenario and code",
+        description="Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
+                    "code of ethics. Exit status: 0 no violation, 1 at least one violation, 2 bad input.")
+    check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
+    check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
+                           help="check against this code only, e.g. illinois-ncrs (repeat for several)")
+    check_cmd.add_argument("--format", "-f", choices=FORMATS, default="table",
+                           help="table for people, json for scripts, turtle for the SHACL validation report")
+    check_cmd.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    check_cmd.set_defaults(run=_check)
+
+    coverage_cmd = commands.add_parser(
+        "coverage", help="list each duty and prohibition and whether a shape checks it, or why not")
+    coverage_cmd.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
+    coverage_cmd.set_defaults(run=_coverage)
+
+    context_cmd = commands.add_parser(
+        "scenario-context", help="print the JSON-LD context of JSON scenario files, generated from the ontology")
+    context_cmd.set_defaults(run=_context)
+
+
+def _check(args) -> int:
+    from .cli import layout_of
+
+    layout = layout_of(args)
+    outcome = Checker(layout, knowledge_graph(layout)).check(args.scenarios, args.code or None)
+    text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        emit(text)
+    return 1 if outcome.any_violation else 0
+
+
+def _coverage(args) -> int:
+    from .cli import layout_of
+
+    layout = layout_of(args)
+    rows = coverage(layout, knowledge_graph(layout))
+    if args.format == "json":
+        return emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    if args.format == "csv":
+        return emit(coverage_csv(rows))
+    lines = []
+    for row in rows:
+        status = "checked by " + ", ".join(row["shapes"]) if row["shapes"] else "not checked: " + row["reason"]
+        lines.append(f"{row['provision_label']} [{row['kind']}]")
+        lines.append(textwrap.fill(status, width=100, initial_indent="    ", subsequent_indent="      "))
+    checked = sum(1 for row in rows if row["shapes"])
+    lines.append(f"\n{len(rows)} duties and prohibitions; {checked} checked by a shape, {len(rows) - checked} not")
+    return emit("\n".join(lines) + "\n")
+
+
+def _context(args) -> int:
+    from .cli import layout_of
+
+    layout = layout_of(args)
+    return emit(json.dumps({"@context": json_context(knowledge_graph(layout))}, indent=2) + "\n")
+
+
+def as_json(outcome: Outcome) -> str:
+    return json.dumps({"scenarios": [{
+        "scenario": s.scenario, "file": s.file, "title": s.title, "acts": s.acts,
+        "verdicts": [{
+            "code": v.code, "verdict": v.verdict,
+            "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
+                          "text": f.provision.text, "message": f.message, "shape": f.shape} for f in v.findings],
+            "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
+        } for v in s.codes],
+    } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_table(outcome: Outcome) -> str:
+    lines = []
+    for s in outcome.scenarios:
+        name = s.scenario.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        lines.append(f"{name}: {s.title or ', '.join(s.acts)}  ({s.file})")
+        for v in s.codes:
+            lines.append(f"  {v.code:<22} {v.verdict}")
+            for f in v.findings:
+                lines.append(textwrap.fill(f"{f.provision.label}: {f.message}", width=110,
+                                           initial_indent="      ", subsequent_indent="        "))
+                lines.append(textwrap.fill(f"\u201c{f.provision.text}\u201d", width=110,
+                                           initial_indent="        ", subsequent_indent="        "))
+            if v.verdict == "complies":
+                lines.append("      checked against " + "; ".join(p.label for p in v.checked))
+        lines.append("")
+    counts = {}
+    for s in outcome.scenarios:
+        for v in s.codes:
+            counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    lines.append(f"{len(outcome.scenarios)} scenario(s): " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
+def as_turtle(outcome: Outcome) -> str:
+    return shacl_report(outcome.results).serialize(format="turtle")
