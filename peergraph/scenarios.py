@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.term import Node
 
 from .errors import PeergraphError
 from .layout import BASE, GRAPH_BASE
@@ -70,7 +71,7 @@ class Batch:
     files: dict[str, Path] = field(default_factory=dict)  # graph name -> file
 
     def file_of(self, node) -> str:
-        term = ox.NamedNode(node) if isinstance(node, str) else to_ox(node)
+        term = to_ox(node) if isinstance(node, Node) else ox.NamedNode(node)  # rdflib terms are str too
         for quad in self.store.quads_for_pattern(term, None, None, None):
             if quad.graph_name.value in self.files:
                 return str(self.files[quad.graph_name.value])

@@ -1,0 +1,292 @@
+"""Scenarios checked against every code: expected verdicts, thresholds read from data, bad input."""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import SH
+
+from peergraph.build import check
+from peergraph.coverage import coverage
+from peergraph.errors import PeergraphError
+from peergraph.layout import Layout
+from peergraph.scenarios import read
+from peergraph.store import from_ox
+from peergraph.verdicts import Checker
+
+from .conftest import ROOT
+
+PG = Namespace("https://w3id.org/peergraph/ontology#")
+SCENARIOS = ROOT / "data" / "scenarios"
+EXPECTED = SCENARIOS / "expected-verdicts.csv"
+BROKEN = sorted(p for p in (ROOT / "tests" / "broken" / "scenarios").iterdir() if p.suffix in (".ttl", ".json"))
+CURIES = {
+    "il": "https://w3id.org/peergraph/code/illinois-ncrs/",
+    "va": "https://w3id.org/peergraph/code/virginia-dbhds-cprs/",
+    "sud": "https://w3id.org/peergraph/code/sud-cprss-cprm/",
+    "ct": "https://w3id.org/peergraph/code/connecticut-ccb-cprs/",
+    "nc": "https://w3id.org/peergraph/code/north-carolina-cpss/",
+}
+GIFT_OF_40 = """@prefix pg: <https://w3id.org/peergraph/ontology#> .
+<#gift-40> a pg:Scenario ; pg:act [ a pg:GiftAccepted ; pg:withPerson <#maria> ; pg:amount 40 ;
+    pg:currency pg:usDollar ; pg:doesNotHold pg:supervisorConsulted ] .
+<#maria> a pg:PersonServed .
+"""
+
+
+def expand(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return CURIES[prefix] + local
+
+
+@pytest.fixture(scope="session")
+def checker(layout, built):
+    return Checker(layout, built.store)
+
+
+@pytest.fixture(scope="session")
+def examples(checker):
+    """Every example scenario's verdicts, by scenario id and code."""
+    outcome = checker.check([SCENARIOS])
+    return {(s.scenario.rsplit("#", 1)[-1], v.code): v for s in outcome.scenarios for v in s.codes}
+
+
+def expectations() -> list[dict]:
+    with EXPECTED.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+EXPECTATIONS = expectations() if EXPECTED.is_file() else []
+
+
+def test_examples_cover_at_least_forty_scenarios_with_a_verdict_for_each_code():
+    scenarios = {row["scenario"] for row in EXPECTATIONS}
+    assert len(scenarios) >= 40
+    verdicts = {row["verdict"] for row in EXPECTATIONS}
+    assert verdicts == {"violates", "needs judgment", "complies", "not addressed"}
+    for row in EXPECTATIONS:
+        assert row["reason"].strip(), f"{row['scenario']}/{row['code']} gives no reason"
+        if row["verdict"] != "not addressed":
+            assert row["provisions"].strip(), f"{row['scenario']}/{row['code']} cites no provision"
+
+
+@pytest.mark.parametrize("row", EXPECTATIONS, ids=[f"{r['scenario']}-{r['code']}" for r in EXPECTATIONS])
+def test_expected_verdict(examples, row):
+    verdict = examples.get((row["scenario"], row["code"]))
+    assert verdict is not None, f"no verdict for {row['scenario']} under {row['code']}"
+    found = [f"{f.verdict}: {f.provision.label}: {f.message}" for f in verdict.findings]
+    assert verdict.verdict == row["verdict"], f"{row['reason']} / got {verdict.verdict}: {found}"
+    cited = {expand(c) for c in row["provisions"].split()}
+    if row["verdict"] in ("violates", "needs judgment"):
+        flagged = {f.provision.iri for f in verdict.findings if f.verdict == row["verdict"]}
+        assert cited <= flagged, f"{row['scenario']}/{row['code']}: {cited - flagged} not among {found}"
+    elif row["verdict"] == "complies":
+        assert cited <= {p.iri for p in verdict.checked}
+
+
+def test_every_verdict_shape_is_exercised_by_an_example(checker):
+    outcome = checker.check([SCENARIOS])
+    flagged = {r.shape.enforces for r in outcome.results}
+    assert {s.enforces for s in checker.shapes} - flagged == set()
+
+
+def test_a_gift_over_the_illinois_threshold_cites_the_provision_and_the_numbers(checker, tmp_path):
+    path = tmp_path / "gift.ttl"
+    path.write_text(GIFT_OF_40, encoding="utf-8")
+    verdicts = {v.code: v for v in checker.check([path]).scenarios[0].codes}
+    illinois = verdicts["illinois-ncrs"]
+    assert illinois.verdict == "violates"
+    [finding] = illinois.findings
+    assert finding.provision.label == "Illinois NCRS V – b"
+    assert finding.provision.text.startswith("Specialists shall not accept gifts valued over $25")
+    assert "gift valued 40 USD is over the threshold of 25 USD" in finding.message
+    assert verdicts["virginia-dbhds-cprs"].verdict == "needs judgment"
+    assert '"significant value"' in verdicts["virginia-dbhds-cprs"].findings[0].message
+    assert verdicts["sud-cprss-cprm"].verdict == "not addressed"
+
+
+def changed_threshold_checker(project_copy: Path, code: str, old: str, new: str) -> Checker:
+    path = project_copy / "data" / "codes" / f"{code}.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    layout = Layout(project_copy)
+    # The crosswalk is computed from the thresholds: leave it out of the changed copy.
+    return Checker(layout, check(layout, code_files=layout.code_files).store)
+
+
+def test_changing_a_threshold_in_data_changes_the_verdict(project_copy, checker, tmp_path):
+    path = tmp_path / "gift.ttl"
+    path.write_text(GIFT_OF_40, encoding="utf-8")
+    assert {v.code: v.verdict for v in checker.check([path]).scenarios[0].codes}["illinois-ncrs"] == "violates"
+    raised = changed_threshold_checker(project_copy, "illinois-ncrs", 'pg:quantity "25"^^xsd:decimal',
+                                       'pg:quantity "50"^^xsd:decimal')
+    assert {v.code: v.verdict for v in raised.check([path]).scenarios[0].codes}["illinois-ncrs"] == "complies"
+
+
+def test_changing_the_virginia_window_changes_the_verdict(project_copy, checker, tmp_path):
+    path = tmp_path / "former.ttl"
+    path.write_text("""@prefix pg: <https://w3id.org/peergraph/ontology#> .
+<#after-18-months> a pg:Scenario ; pg:act [ a pg:SexualOrRomanticRelationship ; pg:withPerson <#p> ;
+    pg:isSexual true ; pg:monthsAfterServicesEnded 18 ] .
+<#p> a pg:FormerPersonServed .
+""", encoding="utf-8")
+    virginia = lambda c: {v.code: v.verdict for v in c.check([path]).scenarios[0].codes}["virginia-dbhds-cprs"]
+    assert virginia(checker) == "violates"
+    shorter = changed_threshold_checker(project_copy, "virginia-dbhds-cprs", 'pg:quantity "2"^^xsd:decimal',
+                                        'pg:quantity "1"^^xsd:decimal')
+    assert virginia(shorter) == "complies"
+
+
+def test_pyshacl_flags_the_same_acts_as_the_batched_queries(checker, built):
+    """The verdict shapes are standard SHACL: pySHACL, given the knowledge graph and the
+    scenarios as its data graph, reports exactly the focus nodes and shapes the checker does."""
+    batch = read([SCENARIOS], built.store, checker.layout.scenario_input_shapes)
+    outcome = checker.judge(batch)
+    data = Graph()
+    for quad in batch.store.quads_for_pattern(None, None, None, None):
+        data.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+    shapes = Graph().parse(checker.layout.verdict_shapes)
+    _, report, _ = shacl_validate(data, shacl_graph=shapes, advanced=True, inference="none",
+                                  allow_warnings=True, inplace=True)
+    by_pyshacl = {(report.value(r, SH.focusNode), report.value(r, SH.sourceShape))
+                  for r in report.subjects(SH.focusNode, None)}
+    batched = {(r.focus, URIRef(r.shape.iri)) for r in outcome.results}
+    assert by_pyshacl == batched
+    assert len(batched) > 40
+
+
+def test_json_and_turtle_forms_of_a_scenario_are_the_same_graph(built, layout):
+    forms = SCENARIOS / "forms"
+    graphs = {}
+    for path in sorted(forms.iterdir()):
+        if path.suffix in (".ttl", ".json"):
+            batch = read([path], built.store, layout.scenario_input_shapes)
+            graph = Graph()
+            for quad in batch.scenario_quads():
+                graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+            graphs[path.suffix] = graph
+    assert set(graphs) == {".ttl", ".json"}
+    assert len(graphs[".ttl"]) > 5
+    assert isomorphic(graphs[".ttl"], graphs[".json"])
+
+
+def test_the_json_context_is_made_from_the_ontology(built):
+    from peergraph.scenarios import json_context
+
+    context = json_context(built.store)
+    assert context["@vocab"] == str(PG)
+    assert context["withPerson"] == {"@type": "@id"}  # a node of the file
+    assert context["holds"] == {"@type": "@vocab"}  # a circumstance named by its term
+    assert context["reportedTo"] == {"@type": "@vocab"}
+    object_properties = {row["p"].value for row in built.store.query(
+        "SELECT ?p WHERE { ?p a <http://www.w3.org/2002/07/owl#ObjectProperty> "
+        "FILTER STRSTARTS(STR(?p), 'https://w3id.org/peergraph/ontology#') }", use_default_graph_as_union=True)}
+    typed = {str(PG) + k for k, v in context.items() if isinstance(v, dict)}
+    assert typed == object_properties
+
+
+def test_a_scenario_bound_by_one_code_gets_only_that_codes_verdict(checker, tmp_path):
+    path = tmp_path / "bound.ttl"
+    path.write_text(GIFT_OF_40.replace("<#gift-40> a pg:Scenario ;",
+                                       "<#gift-40> a pg:Scenario ; pg:boundBy <https://w3id.org/peergraph/code/illinois-ncrs> ;"),
+                    encoding="utf-8")
+    [scenario] = checker.check([path]).scenarios
+    assert [v.code for v in scenario.codes] == ["illinois-ncrs"]
+
+
+def test_many_scenarios_in_one_file_keep_their_verdicts_apart(checker, tmp_path):
+    path = tmp_path / "two.ttl"
+    path.write_text(GIFT_OF_40 + """
+<#gift-20> a pg:Scenario ; pg:act [ a pg:GiftAccepted ; pg:withPerson <#maria> ; pg:amount 20 ;
+    pg:currency pg:usDollar ; pg:doesNotHold pg:supervisorConsulted ] .
+""", encoding="utf-8")
+    verdicts = {s.scenario.rsplit("#", 1)[-1]: {v.code: v.verdict for v in s.codes} for s in checker.check([path]).scenarios}
+    assert verdicts["gift-40"]["illinois-ncrs"] == "violates"
+    assert verdicts["gift-20"]["illinois-ncrs"] == "complies"
+
+
+def expected_message(path: Path) -> str:
+    if path.suffix == ".json":
+        return path.with_name(path.name + ".expect").read_text(encoding="utf-8").strip()
+    match = re.search(r"^# expect: (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert match, f"{path} has no '# expect:' line"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("broken", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_scenario_fails_with_its_message(checker, broken):
+    with pytest.raises(PeergraphError) as failure:
+        checker.check([broken])
+    assert expected_message(broken) in str(failure.value)
+    assert str(broken) in str(failure.value)  # the sentence names the file
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "peergraph.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_command_exit_codes_are_zero_one_and_two(tmp_path):
+    violating = tmp_path / "gift.ttl"
+    violating.write_text(GIFT_OF_40, encoding="utf-8")
+    complying = tmp_path / "small.ttl"
+    complying.write_text(GIFT_OF_40.replace("pg:amount 40", "pg:amount 10"), encoding="utf-8")
+    assert run_cli("check", str(violating)).returncode == 1
+    assert run_cli("check", str(complying), "--code", "illinois-ncrs").returncode == 0
+    bad = run_cli("check", str(ROOT / "tests" / "broken" / "scenarios" / "misspelled-property.ttl"))
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert "did you mean pg:amount?" in bad.stderr
+    unknown_code = run_cli("check", str(violating), "--code", "ohio")
+    assert unknown_code.returncode == 2 and "unknown code 'ohio'" in unknown_code.stderr
+
+
+def test_command_formats_json_and_a_shacl_report(tmp_path):
+    path = tmp_path / "gift.ttl"
+    path.write_text(GIFT_OF_40, encoding="utf-8")
+    result = run_cli("check", str(path), "--format", "json", "--code", "illinois-ncrs")
+    [scenario] = json.loads(result.stdout)["scenarios"]
+    [verdict] = scenario["verdicts"]
+    assert verdict["verdict"] == "violates"
+    assert verdict["findings"][0]["label"] == "Illinois NCRS V – b"
+    report = Graph().parse(data=run_cli("check", str(path), "-f", "turtle").stdout, format="turtle")
+    assert (None, SH.conforms, None) in report
+    shapes = {str(o) for o in report.objects(None, SH.sourceShape)}
+    assert "https://w3id.org/peergraph/shapes/verdicts#il-V-b-violation" in shapes
+    out = tmp_path / "verdicts.json"
+    assert run_cli("check", str(path), "-f", "json", "-o", str(out)).returncode == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["scenarios"]
+
+
+def test_every_shape_enforces_a_norm_and_says_what_its_results_mean(checker, sparql):
+    norms = {str(r["s"]) for r in sparql("SELECT ?s WHERE { VALUES ?k { pg:Duty pg:Prohibition pg:Permission } ?s a ?k }")}
+    for shape in checker.shapes:
+        assert shape.enforces in norms, shape.iri
+        expected = str(SH.Violation) if shape.verdict == str(PG.violates) else str(SH.Warning)
+        assert shape.severity == expected, shape.iri
+
+
+def test_coverage_lists_every_duty_and_prohibition_with_a_shape_or_a_reason(layout, built):
+    rows = coverage(layout, built.store)
+    norms = {r["s"].value for r in built.store.query(
+        "SELECT ?s WHERE { VALUES ?k { <https://w3id.org/peergraph/ontology#Duty> "
+        "<https://w3id.org/peergraph/ontology#Prohibition> } ?s a ?k }", use_default_graph_as_union=True)}
+    assert {row["statement"] for row in rows} == norms
+    for row in rows:
+        assert bool(row["shapes"]) != bool(row["reason"]), f"{row['statement']} needs exactly one of shape, reason"
+    by_statement = {row["statement"]: row for row in rows}
+    assert by_statement[expand("il:V-b-s1")]["shapes"] == ["il-V-b-currency-judgment", "il-V-b-judgment",
+                                                             "il-V-b-violation"]
+    assert "recovery first" in by_statement[expand("il:I-a-s1")]["reason"]
+    counts = defaultdict(int)
+    for row in rows:
+        counts[bool(row["shapes"])] += 1
+    assert counts[True] >= 70
