@@ -22,6 +22,7 @@ test: setup
 benchmark: setup
 	$(BIN)/python scripts/benchmark_build.py
 	$(BIN)/python scripts/benchmark_queries.py
+	$(BIN)/python scripts/benchmark_check.py
 
 clean:
 	rm -rf dist .pytest_cache

@@ -7,6 +7,7 @@ files exist does each replace its old copy (``os.replace`` is atomic per file).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .scenarios import json_context
 from .store import select
 
 PREFIXES = {
@@ -81,6 +83,9 @@ def write_release(store: ox.Store, dist: Path, extra: Callable[[Path], None] | N
         for name, fmt in DATASET_FILES.items():
             store.dump(staging_dir / name, fmt, prefixes=_prefixes_for(fmt))
         write_provisions_csv(store, staging_dir / "provisions.csv")
+        # JSON scenario files name this context; it is made from the ontology of this build.
+        context = json.dumps({"@context": json_context(store)}, indent=2)
+        (staging_dir / "scenario-context.jsonld").write_text(context + "\n", encoding="utf-8")
         if extra:
             extra(staging_dir)
         return _move_into(staging_dir, dist)

@@ -110,3 +110,22 @@ def test_a_folder_that_is_no_project_is_named_in_a_clear_error(tmp_path, capsys)
     message = capsys.readouterr().err
     assert str(tmp_path) in message and "not a peergraph project folder" in message
     assert "Traceback" not in message
+
+
+def test_release_holds_the_scenario_context_that_reads_a_json_scenario(release, built, layout, tmp_path):
+    """The published context is the one the checker uses: a JSON scenario naming it checks."""
+    import json
+
+    from peergraph.scenarios import CONTEXT_IRI, json_context
+    from peergraph.verdicts import Checker
+
+    _, dist, _ = release
+    published = json.loads((dist / "scenario-context.jsonld").read_text(encoding="utf-8"))
+    assert published["@context"] == json_context(built.store)
+    scenario = tmp_path / "gift.json"
+    scenario.write_text(json.dumps({
+        "@context": CONTEXT_IRI, "id": "#gift", "type": "Scenario",
+        "act": [{"type": "GiftAccepted", "withPerson": {"id": "#p", "type": "PersonServed"},
+                 "amount": 26, "currency": "usDollar", "doesNotHold": ["situationDocumented"]}]}), encoding="utf-8")
+    [result] = Checker(layout, built.store).check([scenario], ["illinois-ncrs"]).scenarios
+    assert result.codes[0].verdict == "violates"  # Illinois V – b: a gift valued over $25, not documented
