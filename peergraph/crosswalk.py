@@ -25,8 +25,6 @@ Alignments that need a reader's judgment are asserted by hand in
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +36,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from .errors import PeergraphError
 from .layout import BASE, Layout
+from .output import write_atomically
 from .store import select
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
@@ -430,23 +429,8 @@ def update(layout: Layout) -> tuple[Path, list[Alignment]]:
     alignments = compute(computed_store(layout), layout)
     path = computed_path(layout)
     text = HEADER + to_graph(alignments).serialize(format="turtle")
-    write_atomically(path, text)
+    write_atomically(path, text, make_folder=True)
     return path, alignments
-
-
-def write_atomically(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise PeergraphError(f"{path}: cannot write there ({error.strerror}); choose another folder") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def stored_alignments(layout: Layout) -> Graph:
@@ -584,6 +568,6 @@ def export(store: ox.Store, out: Path) -> list[Path]:
     files = {"crosswalk.sssom.tsv": sssom_tsv(rows), "crosswalk.csv": crosswalk_csv(rows)}
     written = []
     for name, text in files.items():
-        write_atomically(out / name, text)
+        write_atomically(out / name, text, make_folder=True)
         written.append(out / name)
     return written
