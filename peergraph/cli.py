@@ -14,6 +14,7 @@ from .layout import Layout, project_root
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
 from .report import add_commands as _report_commands
+from .serve import add_commands as _serve_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +88,7 @@ COMMAND_GROUPS = [
     _query_commands,
     _crosswalk_commands,
     _report_commands,
+    _serve_commands,
 ]
 
 

@@ -1,0 +1,196 @@
+"""Queries run in worker processes that can be stopped: a time limit and a row limit per query.
+
+A thread cannot be stopped mid-query, a process can. Each worker holds its own copy of the
+graph (a few thousand triples: milliseconds to load). A query still running after
+``NICE_AFTER`` seconds has its worker lowered in CPU priority, so that ordinary queries keep
+being answered on a small machine; at the time limit the worker is killed and replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+NICE_AFTER = 0.2            # seconds: most named questions take a few milliseconds
+MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
+
+
+class QueryFailed(Exception):
+    """A query that did not give a result; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Job:
+    text: str
+    media_type: str               # of the answer, chosen by content negotiation
+    default_graphs: tuple = ()    # default-graph-uri of the protocol; empty: the union of all graphs
+    named_graphs: tuple = ()      # named-graph-uri of the protocol; empty: every served graph
+
+
+# ---------------------------------------------------------------------------
+# In the worker process (imports nothing heavy: it starts in a fraction of a second)
+# ---------------------------------------------------------------------------
+
+def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int) -> None:
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=data_path, format=ox.RdfFormat.N_QUADS)
+    connection.send("ready")
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", _answer(ox, store, job, prefixes, row_limit)))
+        except QueryFailed as failure:
+            connection.send(("failed", failure.status, str(failure)))
+        except SyntaxError as error:
+            connection.send(("failed", 400, f"the query is not valid SPARQL: {str(error).splitlines()[0]}"))
+        except (ValueError, OSError, RuntimeError) as error:
+            connection.send(("failed", 400, f"the query could not be evaluated: {str(error).splitlines()[0]}"))
+        except MemoryError:
+            connection.send(("failed", 422, "the query needs more memory than a query may use; narrow it"))
+
+
+def _answer(ox, store, job: Job, prefixes: dict, row_limit: int) -> bytes:
+    def run():
+        options = {"prefixes": prefixes}
+        if job.default_graphs:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if job.named_graphs:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+        return store.query(job.text, **options)
+
+    results = run()
+    if isinstance(results, ox.QueryBoolean):
+        return results.serialize(format=ox.QueryResultsFormat.from_media_type(job.media_type))
+    if isinstance(results, ox.QuerySolutions):
+        # Count first, stopping one row past the limit; then evaluate again and let pyoxigraph
+        # write the rows. A result over the limit is an error, never a silently shortened one.
+        if sum(1 for _ in itertools.islice(results, row_limit + 1)) > row_limit:
+            raise _too_many(row_limit, "rows")
+        return run().serialize(format=ox.QueryResultsFormat.from_media_type(job.media_type))
+    triples = list(itertools.islice(results, row_limit + 1))
+    if len(triples) > row_limit:
+        raise _too_many(row_limit, "triples")
+    return ox.serialize(triples, format=ox.RdfFormat.from_media_type(job.media_type), prefixes=prefixes)
+
+
+def _too_many(limit: int, what: str) -> QueryFailed:
+    return QueryFailed(422, f"the result has more than {limit} {what}, the limit of this endpoint; "
+                            "add a LIMIT (and OFFSET to page) or narrow the query")
+
+
+# ---------------------------------------------------------------------------
+# In the server process
+# ---------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, context, data_path: str, prefixes: dict, row_limit: int):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, data_path, prefixes, row_limit),
+                                       daemon=True, name="peergraph-query")
+        self.process.start()
+        child.close()
+        self.niced = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self.connection.poll(timeout) and self.connection.recv() == "ready"
+
+    def lower_priority(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+            self.niced = True
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class Pool:
+    """``size`` worker processes answering one query each at a time."""
+
+    def __init__(self, data_path: str, prefixes: dict, size: int = 3, time_limit: float = 10.0,
+                 row_limit: int = 10_000, queue_limit: float = 10.0):
+        self.data_path, self.prefixes, self.row_limit = data_path, prefixes, row_limit
+        self.time_limit, self.queue_limit = time_limit, queue_limit
+        self.context = multiprocessing.get_context("spawn")   # no fork of a threaded server
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.closed = False
+        workers = [self._start() for _ in range(size)]
+        for worker in workers:
+            if not worker.wait_ready(60):
+                raise RuntimeError("a query worker did not start")
+            self.idle.put(worker)
+
+    def _start(self) -> _Worker:
+        return _Worker(self.context, self.data_path, self.prefixes, self.row_limit)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and start another in the background."""
+        worker.kill()
+
+        def start():
+            fresh = self._start()
+            if fresh.wait_ready(60) and not self.closed:
+                self.idle.put(fresh)
+            else:
+                fresh.kill()
+        threading.Thread(target=start, daemon=True).start()
+
+    def execute(self, job: Job) -> bytes:
+        """The serialized answer, or QueryFailed with the HTTP status to give."""
+        try:
+            worker = self.idle.get(timeout=self.queue_limit)
+        except queue.Empty:
+            raise QueryFailed(503, f"every query worker has been busy for {self.queue_limit:g} s; "
+                                   "try again shortly") from None
+        try:
+            worker.connection.send(job)
+            started = time.monotonic()
+            if not worker.connection.poll(NICE_AFTER):
+                worker.lower_priority()
+                if not worker.connection.poll(max(0.0, self.time_limit - (time.monotonic() - started))):
+                    self._replace(worker)
+                    raise QueryFailed(503, f"the query was stopped at the time limit of {self.time_limit:g} s; "
+                                           "narrow it or add a LIMIT")
+            answer = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise QueryFailed(500, "the query stopped its worker (probably out of memory); narrow it") from None
+        if worker.niced:
+            self._replace(worker)   # back to full priority only as a fresh process
+        else:
+            self.idle.put(worker)
+        if answer[0] == "ok":
+            return answer[1]
+        raise QueryFailed(answer[1], answer[2])
+
+    def close(self) -> None:
+        self.closed = True
+        while True:
+            try:
+                self.idle.get_nowait().kill()
+            except queue.Empty:
+                return
