@@ -20,6 +20,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -60,6 +61,37 @@ class Settings:
     workers: int = 3
     time_limit: float = 10.0
     row_limit: int = 10_000
+    cache_bytes: int = 64 * 1024**2   # answers kept for repeated queries; 0 turns the cache off
+
+
+class AnswerCache:
+    """Answers by query, format and dataset: the graph does not change while it is served.
+
+    Bounded by the total size of the answers kept; the least recently used go first.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity, self.size = capacity, 0
+        self.answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self.lock:
+            answer = self.answers.get(key)
+            if answer is not None:
+                self.answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple, answer: bytes) -> None:
+        if len(answer) > self.capacity // 8:
+            return
+        with self.lock:
+            if key not in self.answers:
+                self.answers[key] = answer
+                self.size += len(answer)
+            while self.size > self.capacity:
+                _, dropped = self.answers.popitem(last=False)
+                self.size -= len(dropped)
 
 
 # ---------------------------------------------------------------------------
@@ -117,6 +149,7 @@ class Endpoint:
         store.dump(data_path, format=ox.RdfFormat.N_QUADS)
         self.pool = Pool(str(data_path), PREFIXES, size=settings.workers, time_limit=settings.time_limit,
                          row_limit=settings.row_limit)
+        self.cache = AnswerCache(settings.cache_bytes)
         self._page_data = None
         self._page_lock = threading.Lock()
 
@@ -151,7 +184,12 @@ class Endpoint:
         if media is None:
             raise QueryFailed(406, f"cannot answer a {checked.form} query as {accept}; "
                                    f"ask for one of {', '.join(offered)}")
-        return media, self.pool.execute(Job(text, media, tuple(default_graphs), tuple(named_graphs)))
+        job = Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
+        answer = self.cache.get(job)
+        if answer is None:
+            answer = self.pool.execute(job)
+            self.cache.put(job, answer)
+        return media, answer
 
     def service_description(self, endpoint_url: str) -> list[ox.Triple]:
         service, dataset = ox.NamedNode(endpoint_url), ox.BlankNode("dataset")
@@ -453,6 +491,7 @@ def add_commands(commands) -> None:
                        help=f"time limit per query (default: {Settings.time_limit:g})")
     serve.add_argument("--row-limit", type=int, default=Settings.row_limit, metavar="ROWS",
                        help=f"most rows (or triples) a query may return (default: {Settings.row_limit})")
+    serve.add_argument("--no-cache", action="store_true", help="evaluate every query, even one answered before")
     serve.set_defaults(run=_serve)
 
 
@@ -465,7 +504,7 @@ def _serve(args) -> int:
     if not 0 <= args.port <= 65535:
         raise PeergraphError(f"--port {args.port} is not a TCP port; use 1-65535 (or 0 for any free port)")
     layout = layout_of(args)
-    settings = Settings(args.workers, args.time_limit, args.row_limit)
+    settings = Settings(args.workers, args.time_limit, args.row_limit, 0 if args.no_cache else Settings.cache_bytes)
     if not is_loopback(args.host):
         print(f"peergraph: warning: listening on {args.host}, reachable from other machines", flush=True)
     store = knowledge_graph(layout)
@@ -474,6 +513,9 @@ def _serve(args) -> int:
         endpoint = Endpoint(store, layout, settings, Path(folder))
         try:
             url = _url(sock)
+            if not endpoint.pool.isolated:
+                print("peergraph: warning: the query workers could not be cut off from the network here "
+                      "(no network namespaces); SERVICE is still refused before any query runs", flush=True)
             print(f"serving the graph at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops", flush=True)
             _server(endpoint).run(sockets=[sock])   # in the main thread: it stops on SIGINT and SIGTERM
         finally:

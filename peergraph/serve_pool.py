@@ -4,6 +4,10 @@ A thread cannot be stopped mid-query, a process can. Each worker holds its own c
 graph (a few thousand triples: milliseconds to load). A query still running after
 ``NICE_AFTER`` seconds has its worker lowered in CPU priority, so that ordinary queries keep
 being answered on a small machine; at the time limit the worker is killed and replaced.
+
+pyoxigraph evaluates ``SERVICE`` with its own HTTP client. The query checks refuse it, and,
+as a second wall, each worker moves into a network namespace of its own (no interface but a
+down loopback) before it loads anything, so that no query it runs can reach any address.
 """
 
 from __future__ import annotations
@@ -34,13 +38,31 @@ class Job:
     media_type: str               # of the answer, chosen by content negotiation
     default_graphs: tuple = ()    # default-graph-uri of the protocol; empty: the union of all graphs
     named_graphs: tuple = ()      # named-graph-uri of the protocol; empty: every served graph
+    own_dataset: bool = False     # the query has FROM or FROM NAMED, which then decide its dataset
 
 
 # ---------------------------------------------------------------------------
 # In the worker process (imports nothing heavy: it starts in a fraction of a second)
 # ---------------------------------------------------------------------------
 
+CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
+
+
+def isolate_from_network() -> bool:
+    """Move this process into an empty network namespace; False where the kernel does not allow it."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return False
+    # As root a network namespace alone; otherwise inside a new user namespace, where allowed.
+    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
+
+
 def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int) -> None:
+    isolated = isolate_from_network()
     try:
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
@@ -50,7 +72,7 @@ def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int) -> 
 
     store = ox.Store()
     store.bulk_load(path=data_path, format=ox.RdfFormat.N_QUADS)
-    connection.send("ready")
+    connection.send(("ready", isolated))
     while True:
         try:
             job = connection.recv()
@@ -73,7 +95,7 @@ def _answer(ox, store, job: Job, prefixes: dict, row_limit: int) -> bytes:
         options = {"prefixes": prefixes}
         if job.default_graphs:
             options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
-        else:
+        elif not job.own_dataset:   # pyoxigraph's union flag would override the query's FROM
             options["use_default_graph_as_union"] = True
         if job.named_graphs:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
@@ -111,9 +133,14 @@ class _Worker:
         self.process.start()
         child.close()
         self.niced = False
+        self.isolated = False
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.connection.poll(timeout) and self.connection.recv() == "ready"
+        if not self.connection.poll(timeout):
+            return False
+        message = self.connection.recv()
+        self.isolated = message[1]
+        return message[0] == "ready"
 
     def lower_priority(self) -> None:
         try:
@@ -143,6 +170,8 @@ class Pool:
             if not worker.wait_ready(60):
                 raise RuntimeError("a query worker did not start")
             self.idle.put(worker)
+        # Whether the workers run without network access (see isolate_from_network).
+        self.isolated = all(worker.isolated for worker in workers)
 
     def _start(self) -> _Worker:
         return _Worker(self.context, self.data_path, self.prefixes, self.row_limit)

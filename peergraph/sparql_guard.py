@@ -57,9 +57,11 @@ class Token:
 
 @dataclass(frozen=True)
 class Checked:
-    """A query that passed: its form (SELECT, CONSTRUCT, DESCRIBE or ASK)."""
+    """A query that passed: its form (SELECT, CONSTRUCT, DESCRIBE or ASK), and whether it names
+    its own dataset with FROM or FROM NAMED."""
 
     form: str
+    has_dataset: bool = False
 
 
 def tokens(text: str) -> list[Token]:
@@ -96,13 +98,14 @@ def _check(text: str, served_graphs: frozenset[str], default_prefixes: tuple) ->
     prefixes: dict[str, str] = dict(default_prefixes)
     base = None
     form = None
+    has_dataset = False
     for index, token in enumerate(found):
         word = token.text.upper() if token.kind == "word" else None
         if token.kind == "pname":
             # "SERVICE:x" could be read by a parser as SERVICE followed by ":x".
             head = token.text.split(":", 1)[0].upper()
             if head in FEDERATION_WORDS | UPDATE_WORDS:
-                raise Refused(f"{token.text!r} reads as the keyword {head}, which this endpoint refuses; "
+                raise Refused(f"{token.text!r} reads as the keyword {head}, which is refused here; "
                               f"use another prefix name (line {token.line})")
         if word in FEDERATION_WORDS:
             raise Refused(f"SERVICE is refused: this endpoint does not query other services (line {token.line})")
@@ -121,9 +124,10 @@ def _check(text: str, served_graphs: frozenset[str], default_prefixes: tuple) ->
             form = word
         elif word == "FROM":
             _check_from(found, index, prefixes, base, served_graphs)
+            has_dataset = True
     if form is None:
         raise Refused("the text is not a SPARQL query: send a SELECT, CONSTRUCT, DESCRIBE or ASK query")
-    return Checked(form)
+    return Checked(form, has_dataset)
 
 
 def _following(found: list[Token], index: int, count: int) -> list[Token | None]:
