@@ -13,6 +13,7 @@ from .errors import PeergraphError
 from .layout import Layout, project_root
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
+from .publish import add_commands as _publish_commands
 from .report import add_commands as _report_commands
 from .serve import add_commands as _serve_commands
 
@@ -89,6 +90,7 @@ COMMAND_GROUPS = [
     _crosswalk_commands,
     _report_commands,
     _serve_commands,
+    _publish_commands,
 ]
 
 
