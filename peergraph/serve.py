@@ -145,6 +145,7 @@ class Endpoint:
     def __init__(self, store: ox.Store, layout: Layout, settings: Settings, data_dir: Path):
         self.store, self.layout, self.settings = store, layout, settings
         self.graphs = sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        self.graph_set = set(self.graphs)
         data_path = data_dir / "graph.nq"
         store.dump(data_path, format=ox.RdfFormat.N_QUADS)
         self.pool = Pool(str(data_path), PREFIXES, size=settings.workers, time_limit=settings.time_limit,
@@ -172,24 +173,32 @@ class Endpoint:
                            "parameters": params, "text": bind(query.text, bindings_for(query, params))})
         return listed
 
-    def run(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> tuple[str, bytes]:
-        """Check, then run a query; the media type and body of the answer. Raises Refused or QueryFailed."""
+    def prepare(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> Job:
+        """Check a query and choose its answer's format: the job to run. Raises Refused or QueryFailed."""
         for iri in (*default_graphs, *named_graphs):
             if iri not in self.graphs:
                 raise Refused(f"graph <{iri}> is not served here; the served graphs are listed in the "
                               "service description (GET /sparql)")
-        checked = check_query(text, set(self.graphs), PREFIXES)
+        checked = check_query(text, self.graph_set, PREFIXES)
         offered = list(GRAPH_TYPES if checked.form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
         media = negotiate(accept, offered)
         if media is None:
             raise QueryFailed(406, f"cannot answer a {checked.form} query as {accept}; "
                                    f"ask for one of {', '.join(offered)}")
-        job = Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
+        return Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
+
+    def execute(self, job: Job) -> bytes:
+        """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
         answer = self.cache.get(job)
         if answer is None:
             answer = self.pool.execute(job)
             self.cache.put(job, answer)
-        return media, answer
+        return answer
+
+    def run(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> tuple[str, bytes]:
+        """Check, then run a query; the media type and body of the answer. Raises Refused or QueryFailed."""
+        job = self.prepare(text, accept, default_graphs, named_graphs)
+        return job.media_type, self.execute(job)
 
     def service_description(self, endpoint_url: str) -> list[ox.Triple]:
         service, dataset = ox.NamedNode(endpoint_url), ox.BlankNode("dataset")
@@ -299,9 +308,11 @@ def create_app(endpoint: Endpoint):
             if len(queries) > 1:
                 raise QueryFailed(400, "the request holds more than one `query`; send exactly one")
             accept = _format_override(fields) or request.headers.get("accept")
-            media, body = await run_in_threadpool(endpoint.run, queries[0], accept,
-                                                  fields.get("default-graph-uri", []),
-                                                  fields.get("named-graph-uri", []))
+            job = endpoint.prepare(queries[0], accept, fields.get("default-graph-uri", []),
+                                   fields.get("named-graph-uri", []))
+            # A repeated query is answered at once; any other waits for a worker in a thread.
+            body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
+            media = job.media_type
         except Refused as refusal:
             return refuse(403, str(refusal))
         except QueryFailed as failure:
@@ -467,7 +478,9 @@ def _url(sock: socket.socket) -> str:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio turns Nagle's algorithm off only on sockets that say
+    # so, and with it on every small answer on a kept-alive connection waits 40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
