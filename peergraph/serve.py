@@ -265,7 +265,7 @@ def local_path(iri: str) -> str:
 
 def create_app(endpoint: Endpoint):
     """The Starlette application serving ``endpoint``."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, FileSystemLoader
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
@@ -273,7 +273,7 @@ def create_app(endpoint: Endpoint):
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    templates = Environment(loader=FileSystemLoader(WEB), autoescape=select_autoescape(), trim_blocks=True,
+    templates = Environment(loader=FileSystemLoader(WEB), autoescape=True, trim_blocks=True,
                             lstrip_blocks=True)
     templates.filters["local"] = local_path
     templates.filters["short"] = lambda iri: str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
@@ -307,6 +307,8 @@ def create_app(endpoint: Endpoint):
                 return await describe_service(request)
             if len(queries) > 1:
                 raise QueryFailed(400, "the request holds more than one `query`; send exactly one")
+            if len(queries[0]) > MAX_BODY:
+                raise QueryFailed(413, f"the query is over {MAX_BODY} characters; a query never needs that much")
             accept = _format_override(fields) or request.headers.get("accept")
             job = endpoint.prepare(queries[0], accept, fields.get("default-graph-uri", []),
                                    fields.get("named-graph-uri", []))

@@ -104,7 +104,7 @@ def _check(text: str, served_graphs: frozenset[str], default_prefixes: tuple) ->
         if token.kind == "pname":
             # "SERVICE:x" could be read by a parser as SERVICE followed by ":x".
             head = token.text.split(":", 1)[0].upper()
-            if head in FEDERATION_WORDS | UPDATE_WORDS:
+            if head in FEDERATION_WORDS:
                 raise Refused(f"{token.text!r} reads as the keyword {head}, which is refused here; "
                               f"use another prefix name (line {token.line})")
         if word in FEDERATION_WORDS:

@@ -18,7 +18,7 @@ from peergraph.queries import named, run
 from peergraph.serve import Settings, negotiate, serving
 from peergraph.serve_pool import Job
 
-from .conftest import PREFIXES
+from .conftest import ROOT
 from .test_report import GIFTS_IL, GIFTS_VA
 
 TIME_LIMIT = 3.0
@@ -437,3 +437,35 @@ def test_serve_names_a_port_in_use(capsys):
         taken.listen()
         assert main(["serve", "--port", str(taken.getsockname()[1])]) == 2
     assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))])
+def test_every_named_query_over_the_endpoint_gives_the_embedded_results(server, built, layout, name):
+    from peergraph.queries import run_remote
+    from peergraph.serve import _example
+
+    from .test_publish import _canonical
+
+    query = named(layout, name)
+    params = {p.name: p.default or _example(p.description) for p in query.parameters}
+    embedded = run(built.store, query, params)
+    remote = run_remote(server + "/sparql", query, params)
+    assert remote.variables == embedded.variables and len(embedded) > 0
+    assert _canonical(remote, query.text, "serve") == _canonical(embedded, query.text, "embedded")
+
+
+def test_pages_escape_what_the_graph_holds(server):
+    """Texts are data, never markup: a literal holding a tag is shown as text."""
+    import jinja2
+
+    from peergraph.serve import WEB, local_path
+
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB), autoescape=True)
+    templates.filters["local"] = local_path
+    templates.filters["short"] = str
+    templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+    html = templates.get_template("resource.html.j2").render(
+        iri="urn:x", label="<script>alert(1)</script>", concept=None,
+        rows=[("urn:p", [ox.Literal("<img src=x onerror=alert(1)>")])])
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
