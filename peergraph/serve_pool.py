@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 NICE_AFTER = 0.2            # seconds: most named questions take a few milliseconds
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
+RESULT_BYTES_LIMIT = 64 * 1024**2   # a SELECT result is written at most this large before it is refused
 
 
 class QueryFailed(Exception):
@@ -105,15 +106,52 @@ def _answer(ox, store, job: Job, prefixes: dict, row_limit: int) -> bytes:
     if isinstance(results, ox.QueryBoolean):
         return results.serialize(format=ox.QueryResultsFormat.from_media_type(job.media_type))
     if isinstance(results, ox.QuerySolutions):
-        # Count first, stopping one row past the limit; then evaluate again and let pyoxigraph
-        # write the rows. A result over the limit is an error, never a silently shortened one.
-        if sum(1 for _ in itertools.islice(results, row_limit + 1)) > row_limit:
+        # Evaluated once and written as JSON (with a cap on its size, so that a runaway result
+        # stops early), then counted by reading it back: a result over the row limit is an
+        # error, never a silently shortened one. Other formats are converted from the JSON.
+        json_format = ox.QueryResultsFormat.JSON
+        written = _Capped(RESULT_BYTES_LIMIT)
+        try:
+            results.serialize(written, format=json_format)
+        except _TooLarge:
+            raise QueryFailed(422, f"the result is over {RESULT_BYTES_LIMIT // 1024**2} MB, the limit of this "
+                                   "endpoint; add a LIMIT (and OFFSET to page) or narrow the query") from None
+        answer = written.value()
+        if sum(1 for _ in itertools.islice(ox.parse_query_results(answer, format=json_format), row_limit + 1)) \
+                > row_limit:
             raise _too_many(row_limit, "rows")
-        return run().serialize(format=ox.QueryResultsFormat.from_media_type(job.media_type))
+        wanted = ox.QueryResultsFormat.from_media_type(job.media_type)
+        if wanted == json_format:
+            return answer
+        return ox.parse_query_results(answer, format=json_format).serialize(format=wanted)
     triples = list(itertools.islice(results, row_limit + 1))
     if len(triples) > row_limit:
         raise _too_many(row_limit, "triples")
     return ox.serialize(triples, format=ox.RdfFormat.from_media_type(job.media_type), prefixes=prefixes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Capped:
+    """A binary output that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size, self.parts = limit, 0, []
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLarge()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
 
 
 def _too_many(limit: int, what: str) -> QueryFailed:

@@ -352,6 +352,13 @@ def test_a_result_over_the_row_limit_is_an_error_not_a_truncation(client, built)
     assert response.status_code == 200 and len(response.json()["results"]["bindings"]) == ROW_LIMIT
 
 
+def test_a_runaway_result_stops_at_the_size_limit_long_before_the_time_limit(client):
+    started = time.monotonic()
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
+    assert response.status_code == 422 and "MB, the limit of this endpoint" in response.text
+    assert time.monotonic() - started < TIME_LIMIT
+
+
 def test_a_huge_request_body_is_refused(client):
     response = client.post("/sparql", content=b"#" * (2 * 1024 * 1024),
                            headers={"Content-Type": "application/sparql-query"})
