@@ -168,9 +168,13 @@ class Endpoint:
         """The named questions for the editor, each with its parameters bound to the example value."""
         listed = []
         for query in library(self.layout):
-            params = {p.name: p.default or _example(p.description) or "" for p in query.parameters}
+            params = {p.name: p.default or _example(p.description) for p in query.parameters}
+            try:
+                text = bind(query.text, bindings_for(query, params))
+            except (PeergraphError, ValueError):   # no example value to bind: the editor shows it unbound
+                text = query.text
             listed.append({"name": query.name, "title": query.title, "description": query.description,
-                           "parameters": params, "text": bind(query.text, bindings_for(query, params))})
+                           "parameters": params, "text": text})
         return listed
 
     def prepare(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> Job:
@@ -194,11 +198,6 @@ class Endpoint:
             answer = self.pool.execute(job)
             self.cache.put(job, answer)
         return answer
-
-    def run(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> tuple[str, bytes]:
-        """Check, then run a query; the media type and body of the answer. Raises Refused or QueryFailed."""
-        job = self.prepare(text, accept, default_graphs, named_graphs)
-        return job.media_type, self.execute(job)
 
     def service_description(self, endpoint_url: str) -> list[ox.Triple]:
         service, dataset = ox.NamedNode(endpoint_url), ox.BlankNode("dataset")
@@ -453,7 +452,7 @@ def serving(store: ox.Store, layout: Layout, settings: Settings | None = None, h
     """A running server in a background thread; yields its base URL (port 0: a free port)."""
     with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
         endpoint = Endpoint(store, layout, settings or Settings(), Path(folder))
-        sock = None
+        sock = server = None
         try:
             sock = _bind(host, port)
             server = _server(endpoint)
@@ -465,9 +464,10 @@ def serving(store: ox.Store, layout: Layout, settings: Settings | None = None, h
             if not server.started:
                 raise PeergraphError("the server did not start")
             yield _url(sock)
-            server.should_exit = True
-            thread.join(10)
         finally:
+            if server is not None:
+                server.should_exit = True
+                thread.join(10)
             if sock is not None:
                 sock.close()
             endpoint.close()
@@ -531,6 +531,8 @@ def _serve(args) -> int:
             if not endpoint.pool.isolated:
                 print("peergraph: warning: the query workers could not be cut off from the network here "
                       "(no network namespaces); SERVICE is still refused before any query runs", flush=True)
+            # The page's heatmap takes a second to draw: draw it before the first visitor asks.
+            threading.Thread(target=endpoint.page_data, daemon=True).start()
             print(f"serving the graph at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops", flush=True)
             _server(endpoint).run(sockets=[sock])   # in the main thread: it stops on SIGINT and SIGTERM
         finally:
