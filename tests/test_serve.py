@@ -476,3 +476,18 @@ def test_pages_escape_what_the_graph_holds(server):
         rows=[("urn:p", [ox.Literal("<img src=x onerror=alert(1)>")])])
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
+
+
+def test_serve_listens_on_loopback_unless_told_otherwise():
+    from peergraph.cli import _parser
+    assert _parser().parse_args(["serve"]).host == "127.0.0.1"
+
+
+def test_a_missing_service_fails_where_services_are_required(monkeypatch):
+    from . import conftest
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", True)
+    with pytest.raises(pytest.fail.Exception, match="a missing service is a failure"):
+        conftest.require(False, "Virtuoso")
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
+    with pytest.raises(pytest.skip.Exception, match="install-test-services.sh"):
+        conftest.require(False, "Virtuoso")
