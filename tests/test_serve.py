@@ -491,3 +491,16 @@ def test_a_missing_service_fails_where_services_are_required(monkeypatch):
     monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
     with pytest.raises(pytest.skip.Exception, match="install-test-services.sh"):
         conftest.require(False, "Virtuoso")
+
+
+def test_every_provision_and_concept_iri_resolves(client, sparql):
+    iris = [str(row["x"]) for row in sparql("SELECT DISTINCT ?x WHERE { { ?x a pg:Provision } UNION { ?x a skos:Concept } }")]
+    assert len(iris) > 200
+    for iri in iris:
+        path = iri.removeprefix("https://w3id.org/peergraph")
+        assert path.startswith(("/code/", "/concept/")), iri
+        page = client.get(path, headers={"Accept": "text/html"})
+        data = client.get(path, headers={"Accept": "text/turtle"})
+        assert page.status_code == 200 and "<h1>" in page.text, iri
+        assert data.status_code == 200, iri
+        assert {quad.subject.value for quad in ox.parse(data.content, format=ox.RdfFormat.TURTLE)} == {iri}
