@@ -12,6 +12,7 @@ down loopback) before it loads anything, so that no query it runs can reach any 
 
 from __future__ import annotations
 
+import collections
 import itertools
 import multiprocessing
 import os
@@ -174,9 +175,12 @@ class _Worker:
         self.isolated = False
 
     def wait_ready(self, timeout: float) -> bool:
-        if not self.connection.poll(timeout):
+        try:
+            if not self.connection.poll(timeout):
+                return False
+            message = self.connection.recv()
+        except (EOFError, OSError):   # it died while starting
             return False
-        message = self.connection.recv()
         self.isolated = message[1]
         return message[0] == "ready"
 
@@ -193,6 +197,48 @@ class _Worker:
         self.connection.close()
 
 
+class _FairQueue:
+    """Idle workers handed out first come, first served: with a plain queue a thread that has just
+    returned a worker can take it again at once, and another may wait until it gives up."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.idle: collections.deque = collections.deque()
+        self.waiting: collections.deque = collections.deque()
+
+    def put(self, item) -> None:
+        with self.lock:
+            while self.waiting:
+                slot = self.waiting.popleft()
+                if not slot["given_up"]:
+                    slot["item"] = item
+                    slot["ready"].set()
+                    return
+            self.idle.append(item)
+
+    def get(self, timeout: float):
+        with self.lock:
+            while self.waiting and self.waiting[0]["given_up"]:
+                self.waiting.popleft()
+            if self.idle and not self.waiting:
+                return self.idle.popleft()
+            slot = {"ready": threading.Event(), "item": None, "given_up": False}
+            self.waiting.append(slot)
+        if slot["ready"].wait(timeout):
+            return slot["item"]
+        with self.lock:
+            if slot["ready"].is_set():   # handed over just as the wait ended
+                return slot["item"]
+            slot["given_up"] = True
+        raise queue.Empty
+
+    def get_nowait(self):
+        with self.lock:
+            if not self.idle:
+                raise queue.Empty
+            return self.idle.popleft()
+
+
 class Pool:
     """``size`` worker processes answering one query each at a time."""
 
@@ -201,7 +247,7 @@ class Pool:
         self.data_path, self.prefixes, self.row_limit = data_path, prefixes, row_limit
         self.time_limit, self.queue_limit = time_limit, queue_limit
         self.context = multiprocessing.get_context("spawn")   # no fork of a threaded server
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.idle = _FairQueue()
         self.closed = False
         workers = [self._start() for _ in range(size)]
         for worker in workers:

@@ -101,6 +101,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients run (at most 600)")
     parser.add_argument("--clients", type=int, default=16, help="ordinary clients (at most 64)")
     parser.add_argument("--no-cache", action="store_true", help="serve with the answer cache off")
+    parser.add_argument("--workers", type=int, default=None, help="query worker processes of the server")
     args = parser.parse_args()
     if not (0 < args.seconds <= 600 and 0 < args.clients <= 64):
         parser.error("--seconds must be in (0, 600] and --clients in [1, 64]: the test is bounded")
@@ -109,6 +110,8 @@ def main() -> int:
     command = [sys.executable, "-m", "peergraph.cli", "serve", "--port", str(port), "--host", "127.0.0.1"]
     if args.no_cache:
         command.append("--no-cache")
+    if args.workers:
+        command += ["--workers", str(args.workers)]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = server.stdout.readline()
@@ -144,7 +147,8 @@ def main() -> int:
     latencies = [value for outcome in outcomes for value in outcome[0]]
     errors = [error for outcome in outcomes for error in outcome[1]]
     print(f"{args.clients} clients × {len(queries)} named queries for {args.seconds:g} s on 127.0.0.1, "
-          f"answer cache {'off' if args.no_cache else 'on'}, {os.cpu_count()} cores")
+          f"answer cache {'off' if args.no_cache else 'on'}, {args.workers or 'default'} workers, "
+          f"{os.cpu_count()} cores")
     print(f"ordinary queries: {len(latencies)} answered, {len(errors)} errors, "
           f"{len(latencies) / args.seconds:.0f} per second")
     if latencies:
