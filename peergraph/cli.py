@@ -14,7 +14,9 @@ from .layout import Layout, project_root
 from .check_cli import add_commands as _check_commands
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
+from .publish import add_commands as _publish_commands
 from .report import add_commands as _report_commands
+from .serve import add_commands as _serve_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +91,8 @@ COMMAND_GROUPS = [
     _crosswalk_commands,
     _report_commands,
     _check_commands,
+    _serve_commands,
+    _publish_commands,
 ]
 
 

@@ -1,4 +1,6 @@
+import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,23 @@ def project_copy(tmp_path) -> Path:
     for folder in ("ontology", "data", "shapes", "queries"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
+
+
+REQUIRE_SERVICES = os.environ.get("PEERGRAPH_REQUIRE_SERVICES") == "1"
+
+
+def require(available: bool, what: str) -> None:
+    """Skip a test whose browser or triple store is not installed here; under
+    PEERGRAPH_REQUIRE_SERVICES=1 (CI, after scripts/install-test-services.sh) fail it instead."""
+    if available:
+        return
+    message = f"{what} is not installed; scripts/install-test-services.sh installs it"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (PEERGRAPH_REQUIRE_SERVICES=1: a missing service is a failure)")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

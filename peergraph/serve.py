@@ -1,0 +1,541 @@
+"""``peergraph serve``: a read-only SPARQL 1.1 endpoint with a web page, on loopback by default.
+
+- ``/sparql``: the SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``),
+  results as JSON, XML, CSV or TSV, graphs as Turtle, JSON-LD, N-Triples or RDF/XML; without a
+  query, the service description. One named graph per code, their union as the default graph.
+- ``/``: an editor preloaded with the named questions, results as a table with downloads, and
+  the coverage heatmap; ``/concept/…`` and ``/code/…``: a page per concept (the codes' texts side
+  by side) and per provision, or Turtle / JSON-LD for an RDF client (content negotiation).
+
+Every query is checked by :mod:`peergraph.sparql_guard` before it runs, then run by a worker
+process of :mod:`peergraph.serve_pool` under a time limit and a row limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import re
+import socket
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, quote
+
+import pyoxigraph as ox
+
+from .errors import PeergraphError
+from .layout import BASE, GRAPH_BASE, Layout
+from .queries import STANDARD_PREFIXES, bindings_for, library
+from .serve_pool import Job, Pool, QueryFailed
+from .sparql_guard import Refused, check_query
+from .store import bind
+
+WEB = Path(__file__).resolve().parent / "web"
+MAX_BODY = 1024 * 1024           # bytes: a query is text, never a data upload
+PREFIXES = dict(re.findall(r"PREFIX (\w*): <([^>]+)>", STANDARD_PREFIXES))
+
+RESULT_TYPES = {   # SELECT and ASK
+    "application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {    # CONSTRUCT, DESCRIBE, the service description and resource pages
+    "text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "nt",
+    "application/rdf+xml": "rdfxml",
+}
+# Aliases a client may send in Accept or in the `format` parameter.
+ALIASES = {"application/json": "application/sparql-results+json", "application/xml":
+           "application/sparql-results+xml", "text/xml": "application/sparql-results+xml",
+           "application/x-turtle": "text/turtle", "text/plain": "application/n-triples",
+           **{short: media for media, short in {**RESULT_TYPES, **GRAPH_TYPES}.items()},
+           "ttl": "text/turtle", "ntriples": "application/n-triples", "json-ld": "application/ld+json"}
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+@dataclass
+class Settings:
+    workers: int = 3
+    time_limit: float = 10.0
+    row_limit: int = 10_000
+    cache_bytes: int = 64 * 1024**2   # answers kept for repeated queries; 0 turns the cache off
+
+
+class AnswerCache:
+    """Answers by query, format and dataset: the graph does not change while it is served.
+
+    Bounded by the total size of the answers kept; the least recently used go first.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity, self.size = capacity, 0
+        self.answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self.lock:
+            answer = self.answers.get(key)
+            if answer is not None:
+                self.answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple, answer: bytes) -> None:
+        if len(answer) > self.capacity // 8:
+            return
+        with self.lock:
+            if key not in self.answers:
+                self.answers[key] = answer
+                self.size += len(answer)
+            while self.size > self.capacity:
+                _, dropped = self.answers.popitem(last=False)
+                self.size -= len(dropped)
+
+
+# ---------------------------------------------------------------------------
+# Content negotiation
+# ---------------------------------------------------------------------------
+
+def accepted(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header with their q-values, best first.
+
+    >>> accepted("text/html, application/ld+json;q=0.9, */*;q=0.1")
+    [('text/html', 1.0), ('application/ld+json', 0.9), ('*/*', 0.1)]
+    """
+    ranges = []
+    for position, part in enumerate((header or "*/*").split(",")):
+        media, *options = [piece.strip() for piece in part.split(";")]
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media:
+            ranges.append((ALIASES.get(media.lower(), media.lower()), quality, position))
+    ranges.sort(key=lambda item: (-item[1], item[2]))
+    return [(media, quality) for media, quality, _ in ranges]
+
+
+def negotiate(header: str | None, offered: list[str]) -> str | None:
+    """The offered media type the client prefers (the first offered on a tie or a wildcard), or None."""
+    best, best_quality = None, 0.0
+    for media, quality in accepted(header):
+        if quality <= best_quality:
+            continue
+        if media in offered:
+            best, best_quality = media, quality
+        elif media == "*/*" or (media.endswith("/*") and any(o.startswith(media[:-1]) for o in offered)):
+            best = next(o for o in offered if media == "*/*" or o.startswith(media[:-1]))
+            best_quality = quality
+    return best
+
+
+# ---------------------------------------------------------------------------
+# The application
+# ---------------------------------------------------------------------------
+
+class Endpoint:
+    """What the web application needs: the served graph, the pool, the page data."""
+
+    def __init__(self, store: ox.Store, layout: Layout, settings: Settings, data_dir: Path):
+        self.store, self.layout, self.settings = store, layout, settings
+        self.graphs = sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        self.graph_set = set(self.graphs)
+        data_path = data_dir / "graph.nq"
+        store.dump(data_path, format=ox.RdfFormat.N_QUADS)
+        self.pool = Pool(str(data_path), PREFIXES, size=settings.workers, time_limit=settings.time_limit,
+                         row_limit=settings.row_limit)
+        self.cache = AnswerCache(settings.cache_bytes)
+        self._page_data = None
+        self._page_lock = threading.Lock()
+
+    def page_data(self) -> dict:
+        """The report's data and heatmap, computed once (the graph does not change while served)."""
+        with self._page_lock:
+            if self._page_data is None:
+                from . import report
+                data = report.gather(self.store, self.layout)
+                _, svg = report.heatmap(data)
+                self._page_data = {"data": data, "svg": report.inline_svg(svg)}
+            return self._page_data
+
+    def named_queries(self) -> list[dict]:
+        """The named questions for the editor, each with its parameters bound to the example value."""
+        listed = []
+        for query in library(self.layout):
+            params = {p.name: p.default or _example(p.description) for p in query.parameters}
+            try:
+                text = bind(query.text, bindings_for(query, params))
+            except (PeergraphError, ValueError):   # no example value to bind: the editor shows it unbound
+                text = query.text
+            listed.append({"name": query.name, "title": query.title, "description": query.description,
+                           "parameters": params, "text": text})
+        return listed
+
+    def prepare(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> Job:
+        """Check a query and choose its answer's format: the job to run. Raises Refused or QueryFailed."""
+        for iri in (*default_graphs, *named_graphs):
+            if iri not in self.graphs:
+                raise Refused(f"graph <{iri}> is not served here; the served graphs are listed in the "
+                              "service description (GET /sparql)")
+        checked = check_query(text, self.graph_set, PREFIXES)
+        offered = list(GRAPH_TYPES if checked.form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
+        media = negotiate(accept, offered)
+        if media is None:
+            raise QueryFailed(406, f"cannot answer a {checked.form} query as {accept}; "
+                                   f"ask for one of {', '.join(offered)}")
+        return Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
+
+    def execute(self, job: Job) -> bytes:
+        """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
+        answer = self.cache.get(job)
+        if answer is None:
+            answer = self.pool.execute(job)
+            self.cache.put(job, answer)
+        return answer
+
+    def service_description(self, endpoint_url: str) -> list[ox.Triple]:
+        service, dataset = ox.NamedNode(endpoint_url), ox.BlankNode("dataset")
+        default = ox.BlankNode("default")
+        triples = [
+            (service, RDF_TYPE, ox.NamedNode(SD + "Service")),
+            (service, ox.NamedNode(SD + "endpoint"), service),
+            (service, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")),
+            (service, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph")),
+            (service, ox.NamedNode(SD + "defaultDataset"), dataset),
+            (dataset, RDF_TYPE, ox.NamedNode(SD + "Dataset")),
+            (dataset, ox.NamedNode(SD + "defaultGraph"), default),
+            (default, RDF_TYPE, ox.NamedNode(SD + "Graph")),
+            (service, RDFS_COMMENT, ox.Literal(
+                f"Read-only. The default graph is the union of the named graphs. Each query may run "
+                f"{self.settings.time_limit:g} s and return {self.settings.row_limit} rows or triples; "
+                "SERVICE, LOAD, updates and FROM outside the served graphs are refused.")),
+        ]
+        for media in (*RESULT_TYPES, *GRAPH_TYPES):
+            triples.append((service, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(_format_iri(media))))
+        for number, graph in enumerate(self.graphs):
+            named = ox.BlankNode(f"graph{number}")
+            triples += [(dataset, ox.NamedNode(SD + "namedGraph"), named),
+                        (named, ox.NamedNode(SD + "name"), ox.NamedNode(graph)),
+                        (named, RDF_TYPE, ox.NamedNode(SD + "NamedGraph"))]
+        return [ox.Triple(*triple) for triple in triples]
+
+    def describe(self, iri: str) -> list[ox.Triple]:
+        """Every triple about ``iri`` in the union graph (empty if the graph does not know it)."""
+        subject = ox.NamedNode(iri)
+        # The same triple may sit in several named graphs: the union holds it once.
+        pairs = dict.fromkeys((quad.predicate, quad.object) for quad in self.store.quads_for_pattern(subject, None, None))
+        return [ox.Triple(subject, predicate, obj) for predicate, obj in pairs]
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def _format_iri(media: str) -> str:
+    names = {"application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml":
+             "SPARQL_Results_XML", "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values":
+             "SPARQL_Results_TSV", "text/turtle": "Turtle", "application/ld+json": "JSON-LD",
+             "application/n-triples": "N-Triples", "application/rdf+xml": "RDF_XML"}
+    return "http://www.w3.org/ns/formats/" + names[media]
+
+
+def _example(description: str) -> str | None:
+    match = re.search(r"e\.g\.\s+([^\s,;()]+)", description)
+    return match.group(1) if match else None
+
+
+def local_path(iri: str) -> str:
+    """Where this server shows an IRI: its own path for the project's IRIs, /resource?iri=… for others."""
+    if iri.startswith(BASE) and "#" not in iri and not iri.startswith(GRAPH_BASE):
+        return "/" + iri[len(BASE):]
+    return "/resource?iri=" + quote(iri, safe="")
+
+
+def create_app(endpoint: Endpoint):
+    """The Starlette application serving ``endpoint``."""
+    from jinja2 import Environment, FileSystemLoader
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    templates = Environment(loader=FileSystemLoader(WEB), autoescape=True, trim_blocks=True,
+                            lstrip_blocks=True)
+    templates.filters["local"] = local_path
+    templates.filters["short"] = lambda iri: str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+    cors = {"Access-Control-Allow-Origin": "*"}
+
+    def refuse(status: int, message: str) -> Response:
+        return PlainTextResponse(message + "\n", status_code=status, headers=cors)
+
+    async def body_of(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY:
+            raise QueryFailed(413, f"the request body is over {MAX_BODY} bytes; a query never needs that much")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise QueryFailed(413, f"the request body is over {MAX_BODY} bytes; a query never needs that much")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def sparql(request: Request) -> Response:
+        try:
+            fields = parse_qs(request.url.query, keep_blank_values=True)
+            if request.method == "POST":
+                fields = await _posted_fields(request, fields, await body_of(request))
+            if "update" in fields:
+                raise Refused("this endpoint is read-only: SPARQL Update (the `update` field) is refused")
+            queries = fields.get("query", [])
+            if not queries:
+                return await describe_service(request)
+            if len(queries) > 1:
+                raise QueryFailed(400, "the request holds more than one `query`; send exactly one")
+            if len(queries[0]) > MAX_BODY:
+                raise QueryFailed(413, f"the query is over {MAX_BODY} characters; a query never needs that much")
+            accept = _format_override(fields) or request.headers.get("accept")
+            job = endpoint.prepare(queries[0], accept, fields.get("default-graph-uri", []),
+                                   fields.get("named-graph-uri", []))
+            # A repeated query is answered at once; any other waits for a worker in a thread.
+            body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
+            media = job.media_type
+        except Refused as refusal:
+            return refuse(403, str(refusal))
+        except QueryFailed as failure:
+            return refuse(failure.status, str(failure))
+        return Response(body, media_type=_with_charset(media), headers={**cors, "Vary": "Accept"})
+
+    async def describe_service(request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"), list(GRAPH_TYPES))
+        if media is None:
+            return refuse(406, f"the service description is available as {', '.join(GRAPH_TYPES)}")
+        url = str(request.url.replace(query="", fragment=""))
+        body = ox.serialize(endpoint.service_description(url), format=ox.RdfFormat.from_media_type(media),
+                            prefixes={"sd": SD})
+        return Response(body, media_type=_with_charset(media), headers={**cors, "Vary": "Accept"})
+
+    async def read_only(request: Request) -> Response:
+        return refuse(405, f"this endpoint is read-only: {request.method} {request.url.path} is refused "
+                           "(no Graph Store writes); query with GET or POST /sparql")
+
+    async def index(request: Request) -> Response:
+        page = await run_in_threadpool(endpoint.page_data)
+        data = page["data"]
+        html = templates.get_template("index.html.j2").render(
+            heatmap_svg=page["svg"], concepts=[(c, data["labels"][c]) for c in data["concepts"]],
+            codes=data["codes"], graphs=endpoint.graphs, settings=endpoint.settings)
+        return HTMLResponse(html)
+
+    async def named_queries(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(endpoint.named_queries))
+
+    async def resource(request: Request) -> Response:
+        if request.url.path == "/resource":
+            iri = request.query_params.get("iri", "")
+        else:
+            iri = BASE + request.path_params["path"]
+        triples = await run_in_threadpool(endpoint.describe, iri)
+        if not triples:
+            return refuse(404, f"<{iri}> is not in the graph; the page / lists the concepts and codes")
+        wanted = request.query_params.get("format")
+        accept = ALIASES.get(wanted.lower(), wanted) if wanted else request.headers.get("accept")
+        media = negotiate(accept, ["text/html", *GRAPH_TYPES])
+        if media is None:
+            return refuse(406, f"<{iri}> is available as text/html, {', '.join(GRAPH_TYPES)}")
+        headers = {"Vary": "Accept"}
+        if media != "text/html":
+            body = ox.serialize(triples, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
+            return Response(body, media_type=_with_charset(media), headers={**headers, **cors})
+        html = await run_in_threadpool(_render_resource, templates, endpoint, iri, triples)
+        return HTMLResponse(html, headers=headers)
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/api/queries", named_queries, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+        Route("/resource", resource, methods=["GET"]),
+        Route("/{path:path}", resource, methods=["GET"]),
+        Route("/{path:path}", read_only, methods=["PUT", "POST", "DELETE", "PATCH"]),
+    ]
+
+    async def not_allowed(request: Request, exc) -> Response:
+        if request.method in ("PUT", "DELETE", "PATCH", "POST"):
+            return await read_only(request)
+        return refuse(405, f"{request.method} is not supported here; use GET, or POST to /sparql")
+
+    return Starlette(routes=routes, exception_handlers={405: not_allowed})
+
+
+async def _posted_fields(request, fields: dict, body: bytes) -> dict:
+    """The protocol's fields from a POST: a form, or a query as the body."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    text = body.decode("utf-8", errors="replace")
+    if media == "application/x-www-form-urlencoded":
+        return {**fields, **parse_qs(text, keep_blank_values=True)}
+    if media == "application/sparql-query":
+        return {**fields, "query": [text]}
+    if media == "application/sparql-update":
+        raise Refused("this endpoint is read-only: SPARQL Update (application/sparql-update) is refused")
+    if media in GRAPH_TYPES or media in ("application/n-quads", "application/trig"):
+        raise Refused(f"this endpoint is read-only: Graph Store writes ({media}) are refused")
+    raise QueryFailed(415, f"cannot read a POST body of type {media or 'none'}; send "
+                           "application/sparql-query or a form with query=…")
+
+
+def _format_override(fields: dict) -> str | None:
+    wanted = (fields.get("format") or [None])[0]
+    if wanted is None:
+        return None
+    return ALIASES.get(wanted.lower(), wanted)
+
+
+def _with_charset(media: str) -> str:
+    return media if media.endswith("json") else f"{media}; charset=utf-8"
+
+
+def _all_prefixes() -> dict:
+    return {**PREFIXES, "code": BASE + "code/", "owl": "http://www.w3.org/2002/07/owl#"}
+
+
+def _render_resource(templates, endpoint: Endpoint, iri: str, triples: list[ox.Triple]) -> str:
+    values: dict[str, list] = {}
+    for triple in triples:
+        values.setdefault(triple.predicate.value, []).append(triple.object)
+    label = next((o.value for o in values.get(RDFS_LABEL, []) + values.get(SKOS + "prefLabel", [])
+                  if isinstance(o, ox.Literal)), iri)
+    rows = [(predicate, sorted(objects, key=str)) for predicate, objects in sorted(values.items())]
+    concept = None
+    if any(o.value == SKOS + "Concept" for o in values.get(RDF_TYPE.value, [])):
+        data = endpoint.page_data()["data"]
+        concept = {"codes": data["codes"], "texts": data["side_by_side"].get(iri, {})}
+    return templates.get_template("resource.html.j2").render(
+        iri=iri, label=label, rows=rows, concept=concept, ox=ox)
+
+
+# ---------------------------------------------------------------------------
+# Running a server
+# ---------------------------------------------------------------------------
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _server(endpoint: Endpoint):
+    import uvicorn
+
+    config = uvicorn.Config(create_app(endpoint), log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serving(store: ox.Store, layout: Layout, settings: Settings | None = None, host: str = "127.0.0.1",
+            port: int = 0):
+    """A running server in a background thread; yields its base URL (port 0: a free port)."""
+    with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
+        endpoint = Endpoint(store, layout, settings or Settings(), Path(folder))
+        sock = server = None
+        try:
+            sock = _bind(host, port)
+            server = _server(endpoint)
+            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 30
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not server.started:
+                raise PeergraphError("the server did not start")
+            yield _url(sock)
+        finally:
+            if server is not None:
+                server.should_exit = True
+                thread.join(10)
+            if sock is not None:
+                sock.close()
+            endpoint.close()
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named explicitly: asyncio turns Nagle's algorithm off only on sockets that say
+    # so, and with it on every small answer on a kept-alive connection waits 40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise PeergraphError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port") from None
+    sock.listen(512)
+    return sock
+
+
+def add_commands(commands) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the graph as a read-only SPARQL endpoint with a web page (127.0.0.1 by default)",
+        description="Serve the graph: the SPARQL 1.1 Protocol at /sparql, a web page at /, a page or RDF for "
+                    "every concept and provision. Read-only; each query has a time limit and a row limit.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
+    serve.add_argument("--workers", type=int, default=Settings.workers,
+                       help=f"query worker processes (default: {Settings.workers})")
+    serve.add_argument("--time-limit", type=float, default=Settings.time_limit, metavar="SECONDS",
+                       help=f"time limit per query (default: {Settings.time_limit:g})")
+    serve.add_argument("--row-limit", type=int, default=Settings.row_limit, metavar="ROWS",
+                       help=f"most rows (or triples) a query may return (default: {Settings.row_limit})")
+    serve.add_argument("--no-cache", action="store_true", help="evaluate every query, even one answered before")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args) -> int:
+    from .build import knowledge_graph
+    from .cli import layout_of
+
+    if args.workers < 1 or args.time_limit <= 0 or args.row_limit < 1:
+        raise PeergraphError("--workers and --row-limit must be at least 1 and --time-limit above 0")
+    if not 0 <= args.port <= 65535:
+        raise PeergraphError(f"--port {args.port} is not a TCP port; use 1-65535 (or 0 for any free port)")
+    layout = layout_of(args)
+    settings = Settings(args.workers, args.time_limit, args.row_limit, 0 if args.no_cache else Settings.cache_bytes)
+    if not is_loopback(args.host):
+        print(f"peergraph: warning: listening on {args.host}, reachable from other machines", flush=True)
+    store = knowledge_graph(layout)
+    sock = _bind(args.host, args.port)
+    with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
+        endpoint = Endpoint(store, layout, settings, Path(folder))
+        try:
+            url = _url(sock)
+            if not endpoint.pool.isolated:
+                print("peergraph: warning: the query workers could not be cut off from the network here "
+                      "(no network namespaces); SERVICE is still refused before any query runs", flush=True)
+            # The page's heatmap takes a second to draw: draw it before the first visitor asks.
+            threading.Thread(target=endpoint.page_data, daemon=True).start()
+            print(f"serving the graph at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops", flush=True)
+            _server(endpoint).run(sockets=[sock])   # in the main thread: it stops on SIGINT and SIGTERM
+        finally:
+            endpoint.close()
+            sock.close()
+    return 0

@@ -1,0 +1,166 @@
+"""A bounded load test of ``peergraph serve`` on loopback.
+
+Starts ``peergraph serve`` on a free 127.0.0.1 port, then for a fixed time runs CLIENTS
+clients that send the named questions (each with its example parameters) while one more
+client sends a hostile query (a cartesian product that only the time limit stops) in a loop.
+Prints throughput and the p50/p99 latency of the ordinary queries, and the errors; stops by
+itself. Nothing leaves the machine.
+
+    .venv/bin/python scripts/load_test.py [--seconds 60] [--clients 16] [--no-cache]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+PROCESSES = 4   # client processes, so that the clients themselves are not held back by one GIL
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _connection(port: int, timeout: float) -> http.client.HTTPConnection:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection.connect()
+    # Without it, Nagle's algorithm and delayed ACKs add 40 ms to small requests on a kept-alive connection.
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return connection
+
+
+def _request(connection: http.client.HTTPConnection, query: str) -> tuple[int, bytes]:
+    body = urlencode({"query": query})
+    connection.request("POST", "/sparql", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _client(port: int, queries: list[str], until: float, offset: int, out: list) -> None:
+    connection = _connection(port, 30)
+    latencies, errors, number = [], [], offset
+    while time.monotonic() < until:
+        query = queries[number % len(queries)]
+        number += 1
+        started = time.perf_counter()
+        try:
+            status, body = _request(connection, query)
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(f"{type(error).__name__}: {error}")
+            connection.close()
+            connection = _connection(port, 30)
+            continue
+        latencies.append(time.perf_counter() - started)
+        if status != 200 or b'"results"' not in body:
+            errors.append(f"{status}: {body[:120]!r}")
+    out.append((latencies, errors))
+
+
+def _client_process(port: int, queries: list[str], until: float, threads: int, first: int, results) -> None:
+    out: list = []
+    workers = [threading.Thread(target=_client, args=(port, queries, until, (first + i) * 7, out))
+               for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    results.put(out)
+
+
+def _hostile(port: int, until: float, answers: list) -> None:
+    connection = _connection(port, 60)
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        status, body = _request(connection, HOSTILE)
+        answers.append((status, time.perf_counter() - started, body[:80]))
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients run (at most 600)")
+    parser.add_argument("--clients", type=int, default=16, help="ordinary clients (at most 64)")
+    parser.add_argument("--no-cache", action="store_true", help="serve with the answer cache off")
+    parser.add_argument("--workers", type=int, default=None, help="query worker processes of the server")
+    args = parser.parse_args()
+    if not (0 < args.seconds <= 600 and 0 < args.clients <= 64):
+        parser.error("--seconds must be in (0, 600] and --clients in [1, 64]: the test is bounded")
+
+    port = _free_port()
+    command = [sys.executable, "-m", "peergraph.cli", "serve", "--port", str(port), "--host", "127.0.0.1"]
+    if args.no_cache:
+        command.append("--no-cache")
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        if "serving" not in line:
+            print(f"the server did not start: {line}{server.stdout.read()}", file=sys.stderr)
+            return 1
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/api/queries")
+        queries = [query["text"] for query in json.loads(connection.getresponse().read())]
+        connection.close()
+
+        until = time.monotonic() + args.seconds
+        hostile_answers: list = []
+        hostile = threading.Thread(target=_hostile, args=(port, until, hostile_answers))
+        hostile.start()
+        results = multiprocessing.get_context("spawn").Queue()
+        per_process = [args.clients // PROCESSES + (1 if i < args.clients % PROCESSES else 0) for i in range(PROCESSES)]
+        processes, first = [], 0
+        for threads in filter(None, per_process):
+            process = multiprocessing.get_context("spawn").Process(
+                target=_client_process, args=(port, queries, until, threads, first, results))
+            process.start()
+            processes.append(process)
+            first += threads
+        outcomes = [item for _ in processes for item in results.get(timeout=args.seconds + 120)]
+        for process in processes:
+            process.join()
+        hostile.join()
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    latencies = [value for outcome in outcomes for value in outcome[0]]
+    errors = [error for outcome in outcomes for error in outcome[1]]
+    print(f"{args.clients} clients × {len(queries)} named queries for {args.seconds:g} s on 127.0.0.1, "
+          f"answer cache {'off' if args.no_cache else 'on'}, {args.workers or 'default'} workers, "
+          f"{os.cpu_count()} cores")
+    print(f"ordinary queries: {len(latencies)} answered, {len(errors)} errors, "
+          f"{len(latencies) / args.seconds:.0f} per second")
+    if latencies:
+        print(f"latency: p50 {1000 * statistics.median(latencies):.1f} ms, "
+              f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, max {1000 * max(latencies):.1f} ms")
+    statuses = sorted({status for status, _, _ in hostile_answers})
+    print(f"hostile query: sent {len(hostile_answers)} times, answered with HTTP {statuses}, "
+          f"each after {statistics.mean(t for _, t, _ in hostile_answers):.1f} s on average")
+    for error in errors[:5]:
+        print(f"  error: {error}")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
