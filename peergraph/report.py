@@ -225,7 +225,7 @@ def surveillance_csv(rows: list[dict]) -> str:
 def render_html(data: dict, svg: str) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    environment = Environment(loader=PackageLoader("peergraph", "templates"), autoescape=select_autoescape(),
+    environment = Environment(loader=PackageLoader("peergraph", "templates"), autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["short"] = lambda iri: str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     environment.filters["anchor"] = _anchor

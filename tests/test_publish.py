@@ -21,10 +21,9 @@ QUERY_NAMES = [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))]
 
 # Where a store's answer to a named question is known to differ from the SPARQL 1.1 semantics that
 # the embedded engine follows: the test expects the difference, and fails once it is gone.
-KNOWN_DIVERGENCES = {
-    ("virtuoso", "divergent-thresholds"): 'Virtuoso takes STR() of an unbound variable as "" rather than an '
-                                          'error, so COALESCE(CONCAT(" per ", …), "") writes " per " for no period',
-}
+# (store, query) pairs whose results a store is known to give differently, with the reason;
+# each is expected to fail, strictly, so that a fix shows.
+KNOWN_DIVERGENCES: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module", params=list(STORES))

@@ -137,3 +137,10 @@ def test_a_headless_browser_renders_the_heatmap_and_the_texts(written, tmp_path)
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
     assert image.size == (1280, 2000)
     assert colours is None or len(colours) > 50             # a drawn page, not a blank one
+
+
+def test_verbatim_texts_are_escaped_as_html(page):
+    """Connecticut's glossary names the "Certified Advanced Alcohol & Drug Counselor": the page
+    shows the ampersand as text, escaped by the template engine, never as raw markup."""
+    assert "Certified Advanced Alcohol &amp; Drug Counselor" in page
+    assert "Alcohol & Drug" not in page
