@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -14,12 +15,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .corpus import Corpus, load, parse_turtle
+from .corpus import Corpus, graph_of, load, parse_turtle
 from .errors import PeergraphError
-from .layout import CROSSWALK_GRAPH, Layout
+from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from .reasoning import entailments, read_schema
 from .release import write_release
-from .store import select, store_of
+from .store import quads_of, select, store_of_parsed
 from .validation import Problem, check_provenance, check_queries, check_shapes
 
 
@@ -35,11 +36,16 @@ class Built:
     """A checked, reasoned knowledge graph."""
 
     corpus: Corpus
-    reasoned: dict[str, Graph]
+    triples: dict[str, set]  # each named graph's asserted and inferred triples
     store: ox.Store
     asserted: int
     inferred: int
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @functools.cached_property
+    def reasoned(self) -> dict[str, Graph]:
+        """Each named graph, reasoned, as an rdflib graph."""
+        return {name: graph_of(triples) for name, triples in self.triples.items()}
 
 
 @contextmanager
@@ -49,30 +55,24 @@ def _timed(seconds: dict, step: str):
     seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - start
 
 
-def reason(corpus: Corpus) -> tuple[dict[str, Graph], int]:
-    """Each named graph plus what follows from it and the vocabulary; returns graphs and count inferred."""
+def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
+    """Each named graph's triples plus what follows from them and the vocabulary; and the count inferred."""
     schema = read_schema(corpus.vocabulary)
-    vocabulary = set(corpus.vocabulary)
+    vocabulary = corpus.graphs[VOCABULARY_GRAPH]
     vocabulary_inferred = entailments(vocabulary, schema)
     base = vocabulary | vocabulary_inferred
-    reasoned, inferred = {}, len(vocabulary_inferred)
+    reasoned, inferred = {VOCABULARY_GRAPH: base}, len(vocabulary_inferred)
     for name, graph in corpus.graphs.items():
-        if graph is corpus.vocabulary:
-            extra = vocabulary_inferred
-        else:
-            extra = entailments(base | set(graph), schema) - base
-            if name == CROSSWALK_GRAPH:
-                # Only what follows about the alignments themselves: ranges would otherwise
-                # retype the codes' provisions here and double them in union-graph counts.
-                own = set(graph.subjects())
-                extra = {triple for triple in extra if triple[0] in own}
-            inferred += len(extra)
-        result = Graph()
-        for triple in graph:
-            result.add(triple)
-        for triple in extra:
-            result.add(triple)
-        reasoned[name] = result
+        if name == VOCABULARY_GRAPH:
+            continue
+        extra = entailments(graph, schema, closed=base)
+        if name == CROSSWALK_GRAPH:
+            # Only what follows about the alignments themselves: ranges would otherwise
+            # retype the codes' provisions here and double them in union-graph counts.
+            own = {subject for subject, _, _ in graph}
+            extra = {triple for triple in extra if triple[0] in own}
+        inferred += len(extra)
+        reasoned[name] = graph | extra
     return reasoned, inferred
 
 
@@ -84,13 +84,13 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
         shapes = parse_turtle(layout.integrity_shapes)
     with _timed(seconds, "reason"):
         reasoned, inferred = reason(corpus)
-        store = store_of(reasoned)
+        # The asserted triples go in as parsed; only the inferred ones are converted.
+        store = store_of_parsed(corpus.parsed)
+        store.bulk_extend(quads_of({name: reasoned[name] - corpus.graphs[name] for name in reasoned}))
     with _timed(seconds, "validate"):
-        union = Graph()
-        for graph in reasoned.values():
-            union += graph
+        union = graph_of(triple for triples in reasoned.values() for triple in triples)
         problems = check_shapes(corpus, union, shapes)
-        stores = {"reasoned": store, "asserted": store_of(corpus.graphs)}
+        stores = {"reasoned": store, "asserted": store_of_parsed(corpus.parsed)}
         problems += check_queries(corpus, stores, layout.qc_queries)
         problems += check_provenance(corpus, union, layout.sources_dir)
     if problems:

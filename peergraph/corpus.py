@@ -2,88 +2,99 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .errors import PeergraphError
 from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
+from .store import from_ox
+
+_LINE = re.compile(r"line (\d+)")
 
 
 @dataclass
 class Corpus:
-    """The asserted graphs, one per named graph, and which file defines each subject."""
+    """The asserted graphs as sets of rdflib triples, one per named graph, the same triples
+    as parsed (for loading a store without converting them back), and which file defines
+    each subject."""
 
-    graphs: dict[str, Graph] = field(default_factory=dict)
+    graphs: dict[str, set] = field(default_factory=dict)
+    parsed: dict[str, list[ox.Quad]] = field(default_factory=dict)
     origin: dict[URIRef, Path] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> Graph:
-        return self.graphs[VOCABULARY_GRAPH]
-
-    @property
-    def code_graphs(self) -> dict[str, Graph]:
-        return {name: g for name, g in self.graphs.items() if name not in (VOCABULARY_GRAPH, CROSSWALK_GRAPH)}
+        """Ontology, concepts and references as an rdflib graph (the schema is read from it)."""
+        return graph_of(self.graphs[VOCABULARY_GRAPH])
 
     def union(self) -> Graph:
-        union = Graph()
-        for graph in self.graphs.values():
-            union += graph
-        return union
+        return graph_of(triple for triples in self.graphs.values() for triple in triples)
 
     def file_of(self, term) -> str:
         path = self.origin.get(term)
         return str(path) if path else "the knowledge graph"
 
 
-def parse_turtle(path: Path) -> Graph:
+def read_turtle(path: Path) -> list[ox.Quad]:
     """Parse one Turtle file, turning a syntax error into a message with file and line."""
-    graph = Graph()
     try:
-        graph.parse(path, format="turtle")
-    except BadSyntax as error:
-        line = error.lines + 1  # BadSyntax counts lines from 0
-        # BadSyntax keeps the bare reason in _why; its message repeats the whole input.
-        raise PeergraphError(
-            f"{path}:{line}: invalid Turtle ({error._why}); fix the syntax on that line."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PeergraphError(f"{path}: cannot be read ({error}).") from None
-    except Exception as error:  # rdflib raises assorted types for malformed literals and IRIs
-        raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
+        data = path.read_bytes()
+    except OSError as error:
+        raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
+    try:
+        return list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except SyntaxError as error:
+        line = _LINE.search(str(error))
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        raise PeergraphError(f"{where}: invalid Turtle ({error}); fix the syntax on that line.") from None
+
+
+def graph_of(triples) -> Graph:
+    """An rdflib graph of triples as pyoxigraph parses them (quads in the default graph), or of rdflib ones."""
+    graph = Graph()
+    graph.addN((*_rdflib(triple), graph) for triple in triples)
     return graph
+
+
+def _rdflib(triple) -> tuple:
+    if isinstance(triple, (ox.Triple, ox.Quad)):
+        return from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)
+    return triple
+
+
+def parse_turtle(path: Path) -> Graph:
+    """One Turtle file as an rdflib graph (parsed by pyoxigraph, many times faster than rdflib)."""
+    return graph_of(read_turtle(path))
 
 
 def load(layout: Layout, code_files: list[Path] | None = None) -> Corpus:
     """Read the vocabulary files into one graph and each code file into its own."""
     corpus = Corpus()
-    vocabulary = Graph()
-    for path in layout.vocabulary_files:
-        part = _parsed(corpus, path)
-        vocabulary += part
-        for prefix, namespace in part.namespaces():
-            vocabulary.bind(prefix, namespace, override=False)
-    corpus.graphs[VOCABULARY_GRAPH] = vocabulary
+    corpus.graphs[VOCABULARY_GRAPH] = _parsed(corpus, VOCABULARY_GRAPH, layout.vocabulary_files)
     files = layout.code_files if code_files is None else code_files
     if not files:
         raise PeergraphError(f"{layout.root / 'data' / 'codes'}: no code files (*.ttl) found.")
     for path in files:
-        corpus.graphs[code_graph_name(path)] = _parsed(corpus, path)
+        corpus.graphs[code_graph_name(path)] = _parsed(corpus, code_graph_name(path), [path])
     # The crosswalk aligns provisions of all codes: it is checked only with all of them.
     if code_files is None and layout.crosswalk_files:
-        crosswalk = Graph()
-        for path in layout.crosswalk_files:
-            crosswalk += _parsed(corpus, path)
-        corpus.graphs[CROSSWALK_GRAPH] = crosswalk
+        corpus.graphs[CROSSWALK_GRAPH] = _parsed(corpus, CROSSWALK_GRAPH, layout.crosswalk_files)
     return corpus
 
 
-def _parsed(corpus: Corpus, path: Path) -> Graph:
-    """One file's graph, noting it as the origin of every subject it defines first."""
-    graph = parse_turtle(path)
-    for subject in set(graph.subjects()):
-        if isinstance(subject, URIRef):
-            corpus.origin.setdefault(subject, path)
-    return graph
+def _parsed(corpus: Corpus, name: str, paths: list[Path]) -> set:
+    """The files' triples as one named graph, noting each file as the origin of the subjects it defines first."""
+    triples = []
+    for path in paths:
+        part = read_turtle(path)
+        for triple in part:
+            if isinstance(triple.subject, ox.NamedNode):
+                corpus.origin.setdefault(URIRef(triple.subject.value), path)
+        triples.extend(part)
+    corpus.parsed[name] = triples
+    return {_rdflib(triple) for triple in triples}

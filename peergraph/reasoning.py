@@ -16,6 +16,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.collection import Collection
 
 Triple = tuple
+TYPE = RDF.type  # looked up once: rdflib resolves namespace attributes on every access
 
 
 @dataclass
@@ -72,44 +73,51 @@ def read_schema(schema_graph: Graph) -> Schema:
     return schema
 
 
-def entailments(triples, schema: Schema) -> set[Triple]:
-    """Triples that follow from ``triples`` under the schema's rules and are not among them."""
-    known = set(triples)
+def entailments(triples, schema: Schema, closed: frozenset | set = frozenset()) -> set[Triple]:
+    """Triples that follow from ``triples`` and ``closed`` under the schema's rules and are in neither.
+
+    ``closed`` is a set already closed under the rules (the reasoned vocabulary): its triples
+    take part in joins but are not stepped from again, which spares re-deriving the
+    vocabulary's entailments for every code graph.
+    """
+    frontier = set(triples) - closed
+    known = set(closed) | frontier
+    by_predicate = defaultdict(list)
     new: set[Triple] = set()
-    frontier = known
+    for s, p, o in known:
+        by_predicate[p].append((s, o))
     while frontier:
         derived = set()
         for s, p, o in frontier:
             derived |= _one_step(s, p, o, schema)
-        derived |= _chains_and_transitivity(known, frontier, schema)
+        derived |= _chains_and_transitivity(by_predicate, schema)
         frontier = derived - known
         known |= frontier
         new |= frontier
+        for s, p, o in frontier:
+            by_predicate[p].append((s, o))
     return new
 
 
 def _one_step(s, p, o, schema: Schema) -> set[Triple]:
     out = set()
-    if p == RDF.type:
+    if p == TYPE:
         for cls in schema.superclasses.get(o, ()):
-            out.add((s, RDF.type, cls))
+            out.add((s, TYPE, cls))
         return out
     for super_p in schema.superproperties.get(p, (p,)):
         out.add((s, super_p, o))
         for cls in schema.domains.get(super_p, ()):
-            out.add((s, RDF.type, cls))
+            out.add((s, TYPE, cls))
         if isinstance(o, URIRef) or not hasattr(o, "datatype"):
             for cls in schema.ranges.get(super_p, ()):
-                out.add((o, RDF.type, cls))
+                out.add((o, TYPE, cls))
             for inverse in schema.inverses.get(super_p, ()):
                 out.add((o, inverse, s))
     return out
 
 
-def _chains_and_transitivity(known: set, frontier: set, schema: Schema) -> set[Triple]:
-    by_predicate = defaultdict(list)
-    for s, p, o in known:
-        by_predicate[p].append((s, o))
+def _chains_and_transitivity(by_predicate: dict, schema: Schema) -> set[Triple]:
     out = set()
     for prop, first, second in schema.chains:
         seconds = defaultdict(set)

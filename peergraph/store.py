@@ -26,6 +26,9 @@ def to_ox(term):
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def from_ox(term):
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -34,18 +37,26 @@ def from_ox(term):
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:  # a simple literal, as rdflib writes it
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     return None if term is None else term
 
 
-def store_of(graphs: dict[str, Graph]) -> ox.Store:
-    """A store with one named graph per entry and their union as the default graph."""
-    store = ox.Store()
+def quads_of(graphs: dict) -> list[ox.Quad]:
+    """The quads of named graphs given as rdflib graphs or sets of rdflib triples."""
     quads = []
     for name, graph in graphs.items():
         graph_name = ox.NamedNode(name)
         quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph)
-    store.bulk_extend(quads)
+    return quads
+
+
+def store_of_parsed(graphs: dict[str, list[ox.Quad]]) -> ox.Store:
+    """A store with one named graph per entry of pyoxigraph triples, as parsed."""
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+                      for name, triples in graphs.items() for t in triples)
     return store
 
 
