@@ -50,8 +50,9 @@ def read_turtle(path: Path) -> list[ox.Quad]:
         return list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
     except SyntaxError as error:
         line = _LINE.search(str(error))
-        where = f"{path}:{line.group(1)}" if line else str(path)
-        raise PeergraphError(f"{where}: invalid Turtle ({error}); fix the syntax on that line.") from None
+        if line:
+            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); fix the syntax on that line.") from None
+        raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
 
 
 def graph_of(triples) -> Graph:

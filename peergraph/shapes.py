@@ -84,10 +84,11 @@ def read_shapes(path: Path) -> list[Shape]:
         if select is None:
             raise PeergraphError(f"{path}: shape {node} has a sh:sparql constraint without sh:select.")
         prefixes = _prefixes(graph, constraint, path)
+        target = _target(graph, node, path)
         shapes.append(Shape(
             iri=str(node),
-            target_query=prefixes + _target(graph, node, path),
-            check_query=prefixes + _joined(str(select), _target(graph, node, path)),
+            target_query=prefixes + target,
+            check_query=prefixes + _joined(str(select), target),
             message=str(graph.value(constraint, SH.message) or graph.value(node, SH.message) or ""),
             severity=str(graph.value(node, SH.severity) or SH.Violation),
             enforces=_optional(graph.value(node, PG.enforces)),
@@ -135,9 +136,12 @@ def _joined(select: str, target: str) -> str:
 def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
     """All results of all shapes, and every (focus node, shape) pair a shape applies to."""
     results, applies = [], set()
+    targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
     for shape in shapes:
-        for solution in store.query(shape.target_query, use_default_graph_as_union=True):
-            applies.add((from_ox(solution["this"]), shape))
+        if shape.target_query not in targeted:
+            solutions = store.query(shape.target_query, use_default_graph_as_union=True)
+            targeted[shape.target_query] = [from_ox(solution["this"]) for solution in solutions]
+        applies.update((focus, shape) for focus in targeted[shape.target_query])
         solutions = store.query(shape.check_query, use_default_graph_as_union=True)
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:

@@ -24,6 +24,7 @@ from .store import select
 
 PG = "https://w3id.org/peergraph/ontology#"
 VERDICTS = ("violates", "needs judgment", "complies", "not addressed")  # gravest first
+_GRAVITY = {name: rank for rank, name in enumerate(VERDICTS)}
 _BY_IRI = {PG + "violates": "violates", PG + "needsJudgment": "needs judgment"}
 
 _STATEMENTS = """
@@ -165,6 +166,5 @@ class Checker:
             verdict = "complies"
         else:
             verdict = "not addressed"
-        order = {name: rank for rank, name in enumerate(VERDICTS)}
-        found.sort(key=lambda f: (order[f.verdict], f.provision.label, f.message))
+        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message))
         return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label))

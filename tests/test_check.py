@@ -15,11 +15,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
 from peergraph.build import check
+from peergraph.corpus import graph_of
 from peergraph.coverage import coverage
 from peergraph.errors import PeergraphError
 from peergraph.layout import Layout
 from peergraph.scenarios import read
-from peergraph.store import from_ox
 from peergraph.verdicts import Checker
 
 from .conftest import ROOT
@@ -53,10 +53,20 @@ def checker(layout, built):
 
 
 @pytest.fixture(scope="session")
-def examples(checker):
+def example_batch(checker, built):
+    """The example scenarios of data/scenarios, read and checked for bad input."""
+    return read([SCENARIOS], built.store, checker.layout.scenario_input_shapes)
+
+
+@pytest.fixture(scope="session")
+def example_outcome(checker, example_batch):
+    return checker.judge(example_batch)
+
+
+@pytest.fixture(scope="session")
+def examples(example_outcome):
     """Every example scenario's verdicts, by scenario id and code."""
-    outcome = checker.check([SCENARIOS])
-    return {(s.scenario.rsplit("#", 1)[-1], v.code): v for s in outcome.scenarios for v in s.codes}
+    return {(s.scenario.rsplit("#", 1)[-1], v.code): v for s in example_outcome.scenarios for v in s.codes}
 
 
 def expectations() -> list[dict]:
@@ -92,9 +102,8 @@ def test_expected_verdict(examples, row):
         assert cited <= {p.iri for p in verdict.checked}
 
 
-def test_every_verdict_shape_is_exercised_by_an_example(checker):
-    outcome = checker.check([SCENARIOS])
-    flagged = {r.shape.enforces for r in outcome.results}
+def test_every_verdict_shape_is_exercised_by_an_example(checker, example_outcome):
+    flagged = {r.shape.enforces for r in example_outcome.results}
     assert {s.enforces for s in checker.shapes} - flagged == set()
 
 
@@ -146,20 +155,16 @@ def test_changing_the_virginia_window_changes_the_verdict(project_copy, checker,
     assert virginia(shorter) == "complies"
 
 
-def test_pyshacl_flags_the_same_acts_as_the_batched_queries(checker, built):
+def test_pyshacl_flags_the_same_acts_as_the_batched_queries(checker, example_batch, example_outcome):
     """The verdict shapes are standard SHACL: pySHACL, given the knowledge graph and the
     scenarios as its data graph, reports exactly the focus nodes and shapes the checker does."""
-    batch = read([SCENARIOS], built.store, checker.layout.scenario_input_shapes)
-    outcome = checker.judge(batch)
-    data = Graph()
-    for quad in batch.store.quads_for_pattern(None, None, None, None):
-        data.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+    data = graph_of(example_batch.store.quads_for_pattern(None, None, None, None))
     shapes = Graph().parse(checker.layout.verdict_shapes)
     _, report, _ = shacl_validate(data, shacl_graph=shapes, advanced=True, inference="none",
                                   allow_warnings=True, inplace=True)
     by_pyshacl = {(report.value(r, SH.focusNode), report.value(r, SH.sourceShape))
                   for r in report.subjects(SH.focusNode, None)}
-    batched = {(r.focus, URIRef(r.shape.iri)) for r in outcome.results}
+    batched = {(r.focus, URIRef(r.shape.iri)) for r in example_outcome.results}
     assert by_pyshacl == batched
     assert len(batched) > 40
 
@@ -169,11 +174,7 @@ def test_json_and_turtle_forms_of_a_scenario_are_the_same_graph(built, layout):
     graphs = {}
     for path in sorted(forms.iterdir()):
         if path.suffix in (".ttl", ".json"):
-            batch = read([path], built.store, layout.scenario_input_shapes)
-            graph = Graph()
-            for quad in batch.scenario_quads():
-                graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
-            graphs[path.suffix] = graph
+            graphs[path.suffix] = graph_of(read([path], built.store, layout.scenario_input_shapes).scenario_quads())
     assert set(graphs) == {".ttl", ".json"}
     assert len(graphs[".ttl"]) > 5
     assert isomorphic(graphs[".ttl"], graphs[".json"])
