@@ -456,6 +456,8 @@ SSSOM_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 JUSTIFICATIONS = {True: "semapv:LogicalReasoning", False: "semapv:ManualMappingCuration"}
 SSSOM_COLUMNS = ["subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id", "object_label",
                  "mapping_justification", "subject_source", "object_source", "comment"]
+# Between the words of two vague terms in one CSV cell, as the named question crosswalk-alignments writes them.
+VAGUE_SEPARATOR = " | "
 CSV_COLUMNS = ["alignment", "focal_code", "focal_provision", "focal_label", "relationship", "reference_code",
                "reference_provision", "reference_label", "concept", "concept_label", "computed", "rule",
                "rests_on_vague_terms", "rationale"]
@@ -466,7 +468,6 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?alignment ?focal ?focalLabel ?focalCode ?reference ?referenceLabel ?referenceCode ?relationship
        ?relationshipName ?predicate ?modifier ?concept ?conceptLabel ?computed ?rule ?rationale
-       (GROUP_CONCAT(DISTINCT STR(?vague); separator=" ") AS ?vagueTerms)
 WHERE {
   ?alignment a pg:Alignment ; pg:focalProvision ?focal ; pg:referenceProvision ?reference ;
     pg:relationship ?relationship ; pg:alignedOn ?concept ; pg:computed ?computed ; pg:alignmentRationale ?rationale .
@@ -476,21 +477,31 @@ WHERE {
   OPTIONAL { ?relationship pg:sssomPredicateModifier ?modifier }
   OPTIONAL { ?concept skos:prefLabel ?conceptLabel }
   OPTIONAL { ?alignment pg:computedBy ?rule }
-  OPTIONAL { ?alignment pg:restsOnVagueTerm ?vague }
 }
-GROUP BY ?alignment ?focal ?focalLabel ?focalCode ?reference ?referenceLabel ?referenceCode ?relationship
-         ?relationshipName ?predicate ?modifier ?concept ?conceptLabel ?computed ?rule ?rationale
 ORDER BY ?alignment
+"""
+
+# The words of each vague term an alignment rests on, as the code's text gives them (pg:phrase).
+VAGUE_PHRASES = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?alignment ?phrase WHERE { ?alignment a pg:Alignment ; pg:restsOnVagueTerm/pg:phrase ?phrase }
 """
 
 
 def alignment_rows(store: ox.Store) -> list[dict]:
-    """One dict per alignment of the built graph, with labels."""
+    """One dict per alignment of the built graph, with labels.
+
+    ``vaguePhrases`` holds the words of the vague terms the alignment rests on, sorted, and is
+    empty when it rests on none.
+    """
     rows = select(store, ALIGNMENT_ROWS)
     if not rows:
         raise PeergraphError("the graph holds no crosswalk alignments; run `peergraph crosswalk update` "
                              "and check that data/crosswalk/ holds them")
-    return rows
+    phrases = defaultdict(set)
+    for row in select(store, VAGUE_PHRASES):
+        phrases[row["alignment"]].add(str(row["phrase"]))
+    return [{**row, "vaguePhrases": tuple(sorted(phrases[row["alignment"]]))} for row in rows]
 
 
 def curie(iri) -> str:
@@ -513,10 +524,14 @@ def sssom_tsv(rows: list[dict]) -> str:
     """The crosswalk as an SSSOM mapping set (TSV with its YAML metadata block).
 
     NIST IR 8477 relationships become SSSOM predicates as the ontology's ``pg:sssomPredicate``
-    says: equal → skos:exactMatch; subset of → skos:narrowMatch (the subject is narrower);
-    superset of → skos:broadMatch; intersects with → skos:relatedMatch; no relationship →
-    skos:relatedMatch with predicate_modifier ``Not``. The NIST relationship itself, the rule or
-    the reader behind it, any vague term it rests on and the rationale are kept in ``comment``.
+    says: equal → skos:exactMatch; subset of → skos:broadMatch; superset of → skos:narrowMatch;
+    intersects with → skos:relatedMatch; no relationship → skos:relatedMatch with
+    predicate_modifier ``Not``. The subject is the focal provision and ``A skos:broadMatch B``
+    says that B, the object, is the broader one (SKOS Reference, W3C Recommendation 2009, §8.1
+    and §10; SSSOM's predicate_id: "the object of the triple is a broader concept than the
+    subject"): a focal provision that reaches fewer situations has a broader match. The NIST
+    relationship itself, the rule or the reader behind it, the words of any vague term it rests
+    on and the rationale are kept in ``comment``.
     """
     import yaml
 
@@ -533,13 +548,17 @@ def sssom_tsv(rows: list[dict]) -> str:
     for row in rows:
         computed = row["computed"].toPython()
         how = f"computed by {local(row['rule'])}" if computed else "asserted by a reader"
-        vague = f"; rests on vague terms {row['vagueTerms']}" if str(row["vagueTerms"]) else ""
+        vague = f"; rests on vague terms {_quoted(row['vaguePhrases'])}" if row["vaguePhrases"] else ""
         comment = f"NIST IR 8477: {row['relationshipName']}; {how}{vague}. {row['rationale']}"
         values = [curie(row["focal"]), row["focalLabel"], curie(row["predicate"]), row["modifier"] or "",
                   curie(row["reference"]), row["referenceLabel"], JUSTIFICATIONS[computed],
                   curie(row["focalCode"]), curie(row["referenceCode"]), comment]
         lines.append("\t".join(_tsv_cell(value) for value in values))
     return "\n".join(lines) + "\n"
+
+
+def _quoted(phrases) -> str:
+    return ", ".join(f'"{phrase}"' for phrase in phrases)
 
 
 def _tsv_cell(value) -> str:
@@ -558,7 +577,7 @@ def crosswalk_csv(rows: list[dict]) -> str:
             row["alignment"], local(row["focalCode"]), curie(row["focal"]), row["focalLabel"],
             row["relationshipName"], local(row["referenceCode"]), curie(row["reference"]), row["referenceLabel"],
             curie(row["concept"]), row["conceptLabel"] or "", "true" if row["computed"].toPython() else "false",
-            local(row["rule"]) if row["rule"] else "", str(row["vagueTerms"]), row["rationale"]])
+            local(row["rule"]) if row["rule"] else "", VAGUE_SEPARATOR.join(row["vaguePhrases"]), row["rationale"]])
     return out.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,8 @@ from rdflib import Graph, URIRef
 from peergraph.build import ValidationFailed, check
 from peergraph.cli import main
 from peergraph.crosswalk import (
-    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv,
-    interval, sssom_tsv, to_graph,
+    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie,
+    export, interval, sssom_tsv, to_graph,
 )
 from peergraph.layout import Layout
 from peergraph.queries import named, run
@@ -48,6 +49,12 @@ def relationship(row) -> str:
     return str(row["relationshipName"])
 
 
+def vague_terms(built, row) -> list[str]:
+    """The vague terms the graph links the alignment to (pg:restsOnVagueTerm)."""
+    found = run(built.store, f"SELECT ?t WHERE {{ <{row['alignment']}> pg:restsOnVagueTerm ?t }} ORDER BY ?t").rows
+    return [str(r["t"]) for r in found]
+
+
 # --- the stored computed alignments are what the rules give --------------------------
 
 def test_computed_file_is_current(layout, computed):
@@ -70,7 +77,8 @@ def test_illinois_25_dollar_cap_against_virginias_significant_value_needs_judgme
     row = between(alignments, IL + "V-b", VA + "conduct-3", "gifts")
     assert relationship(row) == "intersects with" and row["computed"].toPython()
     assert str(row["rule"]) == str(PG.thresholdComparison)
-    assert str(row["vagueTerms"]) == VA + "conduct-3-s2-v1"
+    assert vague_terms(built, row) == [VA + "conduct-3-s2-v1"]
+    assert row["vaguePhrases"] == ("significant value",)
     phrase = run(built.store, f"SELECT ?p WHERE {{ <{VA}conduct-3-s2-v1> pg:phrase ?p }}").rows[0]["p"]
     assert str(phrase) == "significant value"
     assert '"valued over $25"' in str(row["rationale"]) and "needs judgment" in str(row["rationale"])
@@ -85,12 +93,14 @@ def test_illinois_prohibition_against_north_carolinas_permission_if_allowed_by_t
 
 
 @needs_connecticut
-def test_connecticut_significant_value_against_illinois_and_virginia(alignments):
+def test_connecticut_significant_value_against_illinois_and_virginia(alignments, built):
     row = between(alignments, CT + "ethic-12", IL + "V-b", "gifts")
-    assert relationship(row) == "intersects with" and str(row["vagueTerms"]).startswith(CT + "ethic-12-")
+    assert relationship(row) == "intersects with" and vague_terms(built, row) == [CT + "ethic-12-s1-v1"]
     # The same words in two codes are still vague words: "significant value" is not read as equal.
     row = between(alignments, CT + "ethic-12", VA + "conduct-3", "gifts")
-    assert relationship(row) == "intersects with" and len(str(row["vagueTerms"]).split()) == 2
+    assert relationship(row) == "intersects with"
+    assert vague_terms(built, row) == [CT + "ethic-12-s1-v1", VA + "conduct-3-s2-v1"]
+    assert row["vaguePhrases"] == ("significant value",)
 
 
 def test_no_alignment_on_gifts_with_the_sud_code(alignments):
@@ -220,7 +230,7 @@ def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
     frame = mapping_set.df.fillna("")
     assert len(frame) == len(rows)
     protected = frame[(frame.subject_id == "il:III-g") & (frame.object_id == "va:non-discrimination-1")]
-    assert protected.predicate_id.tolist() == ["skos:broadMatch"]          # superset of
+    assert protected.predicate_id.tolist() == ["skos:narrowMatch"]         # superset of: the object is narrower
     former = frame[(frame.subject_id == "il:V-c") & (frame.object_id == "va:conduct-6")]
     assert former[["predicate_id", "predicate_modifier"]].values.tolist() == [["skos:relatedMatch", "Not"]]
     gifts = frame[(frame.subject_id == "il:V-b") & (frame.object_id == "va:conduct-3")].iloc[0]
@@ -228,6 +238,85 @@ def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
     assert gifts.comment.startswith("NIST IR 8477: intersects with; computed by thresholdComparison")
     asserted = frame[(frame.subject_id == "il:V-c") & (frame.object_id == "va:conduct-5")].iloc[0]
     assert asserted.mapping_justification == "semapv:ManualMappingCuration"
+
+
+# The grounds each non-discrimination provision names, in the order of its text.
+ILLINOIS_GROUNDS = ["age", "gender", "race", "ethnicity", "national origin", "sexual orientation", "religion",
+                    "marital status", "political belief", "language", "criminal history", "socioeconomic status",
+                    "physical or mental condition"]
+VIRGINIA_GROUNDS = ["age", "gender", "race", "ethnicity", "national origin", "sexual orientation", "religion",
+                    "marital status", "political belief", "language", "socioeconomic status",
+                    "mental or physical condition"]
+
+
+def _sssom_frame(path):
+    from sssom.constants import SchemaValidationType
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+
+    mapping_set = parse_sssom_table(path)
+    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness],
+                      fail_on_error=False)
+    assert all(not result.results for result in report.values()), report
+    return mapping_set.df.fillna("")
+
+
+def test_the_provision_forbidding_discrimination_on_more_grounds_is_the_broader_in_sssom(built, tmp_path):
+    illinois = (ROOT / "data" / "sources" / "illinois-ncrs.txt").read_text(encoding="utf-8")
+    virginia = (ROOT / "data" / "sources" / "virginia-dbhds-cprs.txt").read_text(encoding="utf-8")
+    assert (f"III \u2013 g. Specialists shall not deny services based on {', '.join(ILLINOIS_GROUNDS[:-1])}, "
+            f"and/or {ILLINOIS_GROUNDS[-1]}.") in illinois
+    assert (f"I provide recovery support services regardless of someone\u2019s {', '.join(VIRGINIA_GROUNDS[:-1])} "
+            f"or {VIRGINIA_GROUNDS[-1]}.") in virginia
+    # Illinois forbids denying services on each of Virginia's 12 grounds and on criminal history too:
+    # every situation Virginia's provision governs, Illinois's governs, and more.
+    assert (len(ILLINOIS_GROUNDS), len(VIRGINIA_GROUNDS)) == (13, 12)
+    same_ground = {"mental or physical condition": "physical or mental condition"}
+    assert set(ILLINOIS_GROUNDS) - {same_ground.get(g, g) for g in VIRGINIA_GROUNDS} == {"criminal history"}
+
+    export(built.store, tmp_path)
+    frame = _sssom_frame(tmp_path / "crosswalk.sssom.tsv")
+    both = ["il:III-g", "va:non-discrimination-1"]
+    pair = frame[frame.subject_id.isin(both) & frame.object_id.isin(both)]
+    # "A skos:narrowMatch B": B, the object, is the narrower. Illinois is the subject and the broader.
+    assert pair[["subject_id", "predicate_id", "object_id", "predicate_modifier"]].values.tolist() == [
+        ["il:III-g", "skos:narrowMatch", "va:non-discrimination-1", ""]]
+    assert pair.comment.iloc[0].startswith("NIST IR 8477: superset of; computed by protectedCategoryComparison.")
+    assert "lists 13 protected categories" in pair.comment.iloc[0] and ", Virginia DBHDS CPRS Non" in \
+        pair.comment.iloc[0] and " 12; 12 in common." in pair.comment.iloc[0]
+
+
+def _verbatim_texts(built) -> dict[str, str]:
+    rows = run(built.store, "SELECT ?p ?text WHERE { ?p a pg:Provision ; pg:verbatimText ?text }").rows
+    return {curie(r["p"]): str(r["text"]) for r in rows}
+
+
+def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_path):
+    export(built.store, tmp_path)
+    table = list(csv.DictReader(io.StringIO((tmp_path / "crosswalk.csv").read_text(encoding="utf-8"), newline="")))
+    texts = _verbatim_texts(built)
+    for row in table:
+        assert not [cell for cell in row.values() if "None" in cell], row
+        words = row["rests_on_vague_terms"]
+        assert "https://" not in words and not re.search(r"\b(il|va|ct|nc|sud):", words), row
+        # Each vague term's words are words of one of the two provisions' texts.
+        for phrase in filter(None, words.split(" | ")):
+            assert phrase in texts[row["focal_provision"]] + " " + texts[row["reference_provision"]], phrase
+    resting = [r for r in table if r["rests_on_vague_terms"]]
+    assert resting and len(resting) < len(table)
+
+    gift = next(r for r in table if (r["focal_provision"], r["reference_provision"]) == ("il:V-b", "va:conduct-3"))
+    assert gift["rests_on_vague_terms"] == "significant value"
+    nc_gift = next(r for r in table if (r["focal_provision"], r["reference_provision"]) == ("il:V-b", "nc:ethics-15"))
+    assert nc_gift["rests_on_vague_terms"] == "if allowed by the agency"
+
+    frame = _sssom_frame(tmp_path / "crosswalk.sssom.tsv")
+    assert not frame.comment.str.contains("None").any()
+    assert not frame.comment.str.contains(r"rests on vague terms [^\"]").any()
+    comment = frame[(frame.subject_id == "il:V-b") & (frame.object_id == "va:conduct-3")].comment.iloc[0]
+    assert "; rests on vague terms \"significant value\". " in comment
+    plain = frame[(frame.subject_id == "il:III-g") & (frame.object_id == "va:non-discrimination-1")].comment.iloc[0]
+    assert "vague" not in plain
 
 
 def test_csv_export_has_one_row_per_alignment(built):
@@ -272,5 +361,5 @@ def test_crosswalk_vocabulary_terms_have_label_and_definition():
     relationships = {str(vocabulary.value(r, SKOS.notation)): str(vocabulary.value(r, PG.sssomPredicate))
                      for r in vocabulary.subjects(RDF.type, PG.SetRelationship)}
     assert relationships == {
-        "equal": str(SKOS.exactMatch), "subset of": str(SKOS.narrowMatch), "superset of": str(SKOS.broadMatch),
+        "equal": str(SKOS.exactMatch), "subset of": str(SKOS.broadMatch), "superset of": str(SKOS.narrowMatch),
         "intersects with": str(SKOS.relatedMatch), "no relationship": str(SKOS.relatedMatch)}
