@@ -37,6 +37,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from .errors import PeergraphError
 from .layout import BASE, Layout
 from .output import write_atomically
+from .results import csv_text
 from .store import select
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
@@ -566,19 +567,14 @@ def _tsv_cell(value) -> str:
 
 
 def crosswalk_csv(rows: list[dict]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    records = [CSV_COLUMNS]
     for row in rows:
-        writer.writerow([
+        records.append([
             row["alignment"], local(row["focalCode"]), curie(row["focal"]), row["focalLabel"],
             row["relationshipName"], local(row["referenceCode"]), curie(row["reference"]), row["referenceLabel"],
             curie(row["concept"]), row["conceptLabel"] or "", "true" if row["computed"].toPython() else "false",
             local(row["rule"]) if row["rule"] else "", VAGUE_SEPARATOR.join(row["vaguePhrases"]), row["rationale"]])
-    return out.getvalue()
+    return csv_text(records)
 
 
 def export(store: ox.Store, out: Path) -> list[Path]:

@@ -9,7 +9,6 @@ to nothing it needs to display: it works offline.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shutil
@@ -25,6 +24,7 @@ from . import __version__
 from .errors import PeergraphError
 from .layout import Layout
 from .queries import named, run
+from .results import csv_text
 
 NOT_STATED = "https://w3id.org/peergraph/ontology#jurisdictionNotStated"
 FILES = ("report.html", "coverage-heatmap.png", "coverage-heatmap.svg", "policy-surveillance.csv")
@@ -211,11 +211,7 @@ def surveillance_rows(data: dict) -> list[dict]:
 
 
 def surveillance_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, SURVEILLANCE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text([SURVEILLANCE_COLUMNS, *([row[name] for name in SURVEILLANCE_COLUMNS] for row in rows)])
 
 
 # ---------------------------------------------------------------------------

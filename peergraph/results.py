@@ -1,15 +1,25 @@
-"""The rows of a SELECT, and how they are written: table, CSV, TSV, SPARQL results JSON."""
+"""The rows of a SELECT, and how they are written: table, CSV, TSV, SPARQL results JSON.
+
+Every CSV of the project is written by ``csv_text`` here.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
+from collections.abc import Iterable
 from decimal import Decimal
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef, Variable
+from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.query import Result as RdflibResult
 
 FORMATS = ("table", "csv", "tsv", "json", "srj")
+
+# Every CSV the project writes ends its records with CRLF: RFC 4180 says so, and so does the
+# SPARQL 1.1 Query Results CSV format, which the endpoint (pyoxigraph) writes. One writer keeps
+# the command line, the exports and the endpoint alike.
+CSV_LINE_END = "\r\n"
 
 # Short names for IRIs in tables; CSV, TSV and JSON keep full IRIs.
 PREFIXES = {
@@ -38,7 +48,7 @@ class Result:
         if form == "table":
             return self.table()
         if form == "csv":
-            return self._rdflib("csv")
+            return self.csv()
         if form == "tsv":
             return self.tsv()
         if form in ("json", "srj"):
@@ -60,6 +70,11 @@ class Result:
         lines.extend(line(values) for values in cells)
         lines.append(f"({len(self.rows)} row{'' if len(self.rows) == 1 else 's'})")
         return "\n".join(lines) + "\n"
+
+    def csv(self) -> str:
+        """SPARQL 1.1 Query Results CSV, as the endpoint writes it: plain values, CRLF line ends."""
+        header = list(self.variables)
+        return csv_text([header, *([_csv_term(row.get(name)) for name in header] for row in self.rows)])
 
     def tsv(self) -> str:
         """SPARQL 1.1 Query Results TSV: terms in their N-Triples/Turtle form."""
@@ -83,6 +98,21 @@ class Result:
         return [{name: python_value(row.get(name)) for name in self.variables} for row in self.rows]
 
 
+def csv_text(records: Iterable[Iterable]) -> str:
+    """Records (the header first) as RFC 4180 CSV: fields quoted where needed, CRLF after each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
+    for record in records:
+        record = list(record)
+        if record == [""]:
+            # Python's writer would quote a lone empty field ('""'); SPARQL CSV results leave an
+            # unbound value of a one-column result empty, and so does the endpoint.
+            out.write(CSV_LINE_END)
+        else:
+            writer.writerow(record)
+    return out.getvalue()
+
+
 def python_value(term):
     if term is None:
         return None
@@ -104,6 +134,15 @@ def short(term) -> str:
                 return prefix + term[len(namespace):]
         return f"<{term}>"
     return " ".join(str(term).split())
+
+
+def _csv_term(term) -> str:
+    # The CSV results format keeps only values: an IRI as is, a literal's lexical form, _:id for a blank node.
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
 
 
 def _tsv_term(term) -> str:

@@ -91,6 +91,15 @@ def test_policy_surveillance_has_one_row_per_jurisdiction_and_question(written, 
     assert (sud["answer"], sud["legal_text"], sud["jurisdiction"], sud["jurisdiction_iso"]) == ("no", "", "not stated", "")
 
 
+def test_policy_surveillance_ends_every_record_with_crlf(written):
+    # RFC 4180 CSV, as every CSV of the project: a carriage return and a line feed after each record.
+    text = (written / "policy-surveillance.csv").read_bytes().decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert any(row["legal_text"] == GIFTS_IL for row in rows)
+    unquoted = re.sub(r'"(?:[^"]|"")*"', '""', text)
+    assert unquoted.count("\r\n") == len(rows) + 1 and unquoted.count("\n") == len(rows) + 1
+
+
 @pytest.mark.skipif(not HAS_CONNECTICUT, reason="data/codes/connecticut-ccb-cprs.ttl is not in the checkout yet")
 def test_policy_surveillance_gives_connecticuts_effective_date(written):
     rows = list(csv.DictReader(io.StringIO((written / "policy-surveillance.csv").read_text(encoding="utf-8"))))
