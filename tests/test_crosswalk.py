@@ -224,8 +224,8 @@ def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
     rows = alignment_rows(built.store)
     path.write_text(sssom_tsv(rows), encoding="utf-8")
     mapping_set = parse_sssom_table(path)
-    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness],
-                      fail_on_error=False)
+    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness,
+                                    SchemaValidationType.StrictCurieFormat], fail_on_error=False)
     assert all(not result.results for result in report.values()), report
     frame = mapping_set.df.fillna("")
     assert len(frame) == len(rows)
@@ -255,8 +255,8 @@ def _sssom_frame(path):
     from sssom.validators import validate
 
     mapping_set = parse_sssom_table(path)
-    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness],
-                      fail_on_error=False)
+    report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness,
+                                    SchemaValidationType.StrictCurieFormat], fail_on_error=False)
     assert all(not result.results for result in report.values()), report
     return mapping_set.df.fillna("")
 
