@@ -159,10 +159,9 @@ def staged_folder(target: Path) -> Iterator[StagedFolder]:
     except OSError as error:
         raise cannot_write(target, error) from None
     try:
-        _clear_stale(target)
-        inside = is_mount_point(target)
         try:
-            staging = StagedFolder(target, inside)
+            _clear_stale(target)
+            staging = StagedFolder(target, inside=is_mount_point(target))
         except OSError as error:
             raise cannot_write(target, error) from None
         try:
@@ -259,8 +258,9 @@ def _swap_folders(new: Path, target: Path) -> None:
     two renames: a crash between them leaves no ``target`` but its old content under an
     ``.old-`` name, which the next run puts back.
     """
+    # Once the new content is in place, failing to remove the old only leaves work for the next run.
     if _exchange(new, target):
-        shutil.rmtree(new)  # it now holds the old content
+        shutil.rmtree(new, ignore_errors=True)  # it now holds the old content
         return
     old = _staging_name(target, _OLD, False)
     os.rename(target, old)
@@ -269,7 +269,7 @@ def _swap_folders(new: Path, target: Path) -> None:
     except BaseException:
         os.rename(old, target)
         raise
-    shutil.rmtree(old)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 _RENAME_EXCHANGE = 2
@@ -298,8 +298,8 @@ def _swap_entries(new: Path, target: Path) -> None:
     journal = _make_folder(_staging_name(target, _OLD, True), like=target)
     entries = sorted(entry.name for entry in new.iterdir())
     added = [name for name in entries if not os.path.lexists(target / name)]
-    write_atomically(journal / _ADDED, "".join(f"{name}\n" for name in added))
     try:
+        write_atomically(journal / _ADDED, "".join(f"{name}\n" for name in added))
         for name in entries:
             if name not in added:
                 os.rename(target / name, journal / name)

@@ -312,9 +312,13 @@ def test_a_build_killed_outright_takes_its_docs_process_with_it(project_copy):
     process.kill()
     process.wait()
     _wait_for(lambda: not _docs_processes(str(project_copy)), "the documentation process ended with its build")
-    staging = [p for p in project_copy.iterdir() if p.name.startswith(".dist.new-")]
-    assert len(staging) == 1  # what the next build removes (test_a_build_killed_outright_is_cleaned_up_by_the_next_one)
+    assert len([p for p in project_copy.iterdir() if p.name.startswith(".dist.new-")]) == 1
     assert list(private_tmp.iterdir()) == []
+    with pytest.raises(RuntimeError):  # the next writer removes the dead build's staging folder
+        with staged_folder(project_copy / "dist") as staging:
+            assert [p for p in project_copy.iterdir() if p.name.startswith(".dist.")] == [staging.path]
+            raise RuntimeError("stop before replacing anything")
+    assert sorted(p.name for p in project_copy.iterdir()) == ["data", "ontology", "queries", "shapes", "tmp"]
 
 
 def test_a_source_text_that_is_not_utf8_is_named_with_its_line(project_copy, capsys):
