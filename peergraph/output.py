@@ -136,10 +136,14 @@ class StagedFolder:
 
     def _move_inside(self, skip: set[str]) -> None:
         inside = _make_folder(_staging_name(self.target, _NEW, True), like=self.target)
-        for entry in self.path.iterdir():
-            if entry.name not in skip:
-                shutil.move(entry, inside / entry.name)
-        shutil.rmtree(self.path)
+        try:
+            for entry in self.path.iterdir():
+                if entry.name not in skip:
+                    shutil.move(entry, inside / entry.name)  # a copy, across the mount
+        except BaseException:
+            shutil.rmtree(inside, ignore_errors=True)
+            raise
+        shutil.rmtree(self.path, ignore_errors=True)
         self.path = inside
 
     def discard(self) -> None:
