@@ -21,7 +21,7 @@ from .errors import PeergraphError
 from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from .reasoning import entailments, read_schema
 from .output import staged_folder
-from .release import write_release
+from .release import release_prefixes, write_release
 from .store import quads_of, select, store_of_parsed
 from .validation import Problem, check_provenance, check_queries, check_shapes
 
@@ -114,7 +114,7 @@ def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
         try:
             built = check(layout)
             with _timed(built.seconds, "write"):
-                write_release(built.store, staging)
+                write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 _finish_docs(docs)
             files = staging.files()
         finally:

@@ -13,16 +13,13 @@ from .output import StagedFolder
 from .scenarios import json_context
 from .store import select
 
-PREFIXES = {
+# Namespaces every release names. Each code's own prefix (and any other) comes from the
+# prefixes its data files declare: see ``release_prefixes``.
+STANDARD_PREFIXES = {
     "pg": "https://w3id.org/peergraph/ontology#",
     "pgc": "https://w3id.org/peergraph/concept/",
     "jur": "https://w3id.org/peergraph/jurisdiction/",
     "law": "https://w3id.org/peergraph/law/",
-    "il": "https://w3id.org/peergraph/code/illinois-ncrs/",
-    "va": "https://w3id.org/peergraph/code/virginia-dbhds-cprs/",
-    "sud": "https://w3id.org/peergraph/code/sud-cprss-cprm/",
-    "ct": "https://w3id.org/peergraph/code/connecticut-ccb-cprs/",
-    "nc": "https://w3id.org/peergraph/code/north-carolina-cpss/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
@@ -34,6 +31,16 @@ PREFIXES = {
     "odrl": "http://www.w3.org/ns/odrl/2/",
     "vann": "http://purl.org/vocab/vann/",
 }
+
+
+def release_prefixes(declared: dict[str, str]) -> dict[str, str]:
+    """The standard prefixes, then those the input files declare for other namespaces."""
+    prefixes = dict(STANDARD_PREFIXES)
+    for prefix, namespace in sorted(declared.items()):
+        if prefix and prefix not in prefixes and namespace not in prefixes.values():
+            prefixes[prefix] = namespace
+    return prefixes
+
 
 GRAPH_FILES = {
     "peergraph.ttl": ox.RdfFormat.TURTLE,
@@ -65,14 +72,14 @@ ORDER BY ?code ?position
 """
 
 
-def write_release(store: ox.Store, staging: StagedFolder) -> None:
-    """Write every release file into the staging folder of ``dist/``."""
+def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, str]) -> None:
+    """Write every release file into the staging folder of ``dist/``, naming IRIs with ``prefixes``."""
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
     for name, fmt in GRAPH_FILES.items():
-        staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt)))
-    staging.write("peergraph.jsonld", lambda out: out.write(_json(compact_json_ld(triples))))
+        staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
+    staging.write("peergraph.jsonld", lambda out: out.write(_json(compact_json_ld(triples, prefixes))))
     for name, fmt in DATASET_FILES.items():
-        staging.write(name, lambda out: store.dump(out, fmt, prefixes=_prefixes_for(fmt)))
+        staging.write(name, lambda out: store.dump(out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
     staging.write("provisions.csv", lambda out: write_provisions_csv(store, out))
     # JSON scenario files name this context; it is made from the ontology of this build.
     staging.write("scenario-context.jsonld", lambda out: out.write(_json({"@context": json_context(store)})))
@@ -82,15 +89,15 @@ def _json(document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _prefixes_for(fmt: ox.RdfFormat):
-    return PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+def _prefixes_for(fmt: ox.RdfFormat, prefixes: dict[str, str]):
+    return prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def compact_json_ld(triples) -> dict:
-    """The triples as JSON-LD compacted with the project's prefix map.
+def compact_json_ld(triples, prefixes: dict[str, str]) -> dict:
+    """The triples as JSON-LD compacted with the release's prefixes.
 
     pyoxigraph writes JSON-LD expanded (it ignores prefixes there), and rdflib's JSON-LD
     writer loses one of two equal-looking numbers of a subject (it dropped
@@ -99,7 +106,7 @@ def compact_json_ld(triples) -> dict:
     reader expands back through the ``@context``; ``rdf:type`` becomes ``@type``.
     """
     expanded = json.loads(ox.serialize(triples, None, ox.RdfFormat.JSON_LD))
-    namespaces = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
 
     def iri(value: str) -> str:
         for prefix, namespace in namespaces:
@@ -123,7 +130,7 @@ def compact_json_ld(triples) -> dict:
                 compact[iri(key)] = [value_object(v) for v in values]
         return compact
 
-    return {"@context": PREFIXES, "@graph": [node(n) for n in expanded]}
+    return {"@context": prefixes, "@graph": [node(n) for n in expanded]}
 
 
 def write_provisions_csv(store: ox.Store, out) -> None:
