@@ -17,6 +17,8 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, SKOS
 
+from .output import cannot_write
+
 
 def render(ontologies: list[Path], concepts: Path, out_dir: Path) -> None:
     """Render every ontology file as one ontology page, and the concept scheme."""
@@ -86,7 +88,6 @@ def main(args: list[str]) -> int:
     try:
         render(ontologies, concepts, out_dir)
     except OSError as error:
-        from .output import cannot_write
         print(cannot_write(Path(error.filename or out_dir), error), file=sys.stderr)
         return 1
     return 0
