@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-import shutil
+import os
+import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from .corpus import Corpus, graph_of, load, parse_turtle
 from .errors import PeergraphError
 from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from .reasoning import entailments, read_schema
-from .release import write_release
+from .output import staged_folder
+from .release import release_prefixes, write_release
 from .store import quads_of, select, store_of_parsed
 from .validation import Problem, check_provenance, check_queries, check_shapes
 
@@ -100,43 +102,86 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
 
 
 def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
-    """Check the graph and write the release files; ``dist/`` changes only on success."""
+    """Check the graph and write the release files; ``dist/`` changes only on success, and whole.
+
+    However the build ends (a problem, an error, SIGINT or SIGTERM) it leaves no staging
+    folder and no documentation process behind; one killed outright leaves a staging
+    folder that the next build removes.
+    """
     started = time.perf_counter()
-    docs = _start_docs(layout)
-    try:
-        built = check(layout)
-    except BaseException:
-        docs.kill()
-        docs.wait()
-        shutil.rmtree(docs.out_dir, ignore_errors=True)  # type: ignore[attr-defined]
-        raise
-    with _timed(built.seconds, "write"):
-        files = write_release(built.store, dist or layout.dist, extra=lambda staging: _finish_docs(docs, staging))
+    with _stopped_by_signals(), staged_folder(dist or layout.dist) as staging:
+        docs = _start_docs(layout, staging.path / "docs")
+        try:
+            built = check(layout)
+            with _timed(built.seconds, "write"):
+                write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
+                _finish_docs(docs)
+            files = staging.files()
+        finally:
+            _stop_docs(docs)
     built.seconds["total"] = time.perf_counter() - started
     return built, files
 
 
-def _start_docs(layout: Layout) -> subprocess.Popen:
-    """Render the HTML documentation in a second process while the graph is checked."""
-    out = Path(tempfile.mkdtemp(prefix="peergraph-docs-"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "peergraph.docs", str(layout.concepts_file), str(out),
-         *map(str, layout.ontology_files)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
-    )
-    process.out_dir = out  # type: ignore[attr-defined]
+@contextmanager
+def _stopped_by_signals():
+    """Let SIGTERM and SIGHUP end a build as SIGINT does, by an exception, so its cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller there owns the signals
+        return
+    previous = {number: signal.signal(number, _exit_on_signal) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _exit_on_signal(number: int, _frame) -> None:
+    raise SystemExit(128 + number)
+
+
+def _start_docs(layout: Layout, out: Path) -> subprocess.Popen:
+    """Render the HTML documentation into ``out`` in a second process while the graph is checked.
+
+    The process has its own process group, so that it can be ended with everything it
+    started, and holds the reading end of a pipe whose writing end only this process has:
+    when this process ends, even by SIGKILL, the pipe closes and the renderer exits.
+    """
+    lifeline, keep = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "peergraph.docs", "--stop-with", str(lifeline), str(layout.concepts_file),
+             str(out), *map(str, layout.ontology_files)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
+            pass_fds=(lifeline,), start_new_session=True,
+        )
+    except BaseException:
+        os.close(keep)
+        raise
+    finally:
+        os.close(lifeline)
+    process.lifeline = keep  # type: ignore[attr-defined]
     return process
 
 
-def _finish_docs(process: subprocess.Popen, staging: Path) -> None:
+def _finish_docs(process: subprocess.Popen) -> None:
     _, errors = process.communicate()
     if process.returncode != 0:
         raise PeergraphError(f"rendering the HTML documentation failed:\n{errors.decode(errors='replace')[-2000:]}")
-    target = staging / "docs"
-    target.mkdir()
-    for page in process.out_dir.iterdir():  # type: ignore[attr-defined]
-        page.replace(target / page.name)
-    process.out_dir.rmdir()  # type: ignore[attr-defined]
+
+
+def _stop_docs(process: subprocess.Popen) -> None:
+    """End the documentation process, if it still runs, and wait for it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    if process.stderr:
+        process.stderr.close()
+    os.close(process.lifeline)  # type: ignore[attr-defined]
 
 
 SUMMARY_QUERY = """

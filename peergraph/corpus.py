@@ -20,12 +20,13 @@ _LINE = re.compile(r"line (\d+)")
 @dataclass
 class Corpus:
     """The asserted graphs as sets of rdflib triples, one per named graph, the same triples
-    as parsed (for loading a store without converting them back), and which file defines
-    each subject."""
+    as parsed (for loading a store without converting them back), which file defines
+    each subject, and the prefixes the files declare (the first file to declare one wins)."""
 
     graphs: dict[str, set] = field(default_factory=dict)
     parsed: dict[str, list[ox.Quad]] = field(default_factory=dict)
     origin: dict[URIRef, Path] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def vocabulary(self) -> Graph:
@@ -40,19 +41,26 @@ class Corpus:
         return str(path) if path else "the knowledge graph"
 
 
-def read_turtle(path: Path) -> list[ox.Quad]:
-    """Parse one Turtle file, turning a syntax error into a message with file and line."""
+def read_turtle(path: Path, prefixes: dict[str, str] | None = None) -> list[ox.Quad]:
+    """Parse one Turtle file, turning a syntax error into a message with file and line.
+
+    The prefixes it declares are added to ``prefixes``, where given, unless already there.
+    """
     try:
         data = path.read_bytes()
     except OSError as error:
         raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
     try:
-        return list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+        parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        quads = list(parser)
     except SyntaxError as error:
         line = _LINE.search(str(error))
         if line:
             raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); fix the syntax on that line.") from None
         raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
+    for prefix, namespace in parser.prefixes.items() if prefixes is not None else ():
+        prefixes.setdefault(prefix, namespace)
+    return quads
 
 
 def graph_of(triples) -> Graph:
@@ -92,7 +100,7 @@ def _parsed(corpus: Corpus, name: str, paths: list[Path]) -> set:
     """The files' triples as one named graph, noting each file as the origin of the subjects it defines first."""
     triples = []
     for path in paths:
-        part = read_turtle(path)
+        part = read_turtle(path, corpus.prefixes)
         for triple in part:
             if isinstance(triple.subject, ox.NamedNode):
                 corpus.origin.setdefault(URIRef(triple.subject.value), path)

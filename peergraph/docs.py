@@ -2,17 +2,22 @@
 
 pyLODE renders the ontology. Its VocPub profile (3.3) does not list SKOS concepts,
 so the concept scheme page is rendered here as a tree of labels and definitions.
-Run as a module so that a build can render the pages in a second process.
+Run as a module so that a build can render the pages in a second process:
+``python -m peergraph.docs [--stop-with FD] CONCEPTS OUT_DIR ONTOLOGY...``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from html import escape
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, SKOS
+
+from .output import cannot_write
 
 
 def render(ontologies: list[Path], concepts: Path, out_dir: Path) -> None:
@@ -66,6 +71,27 @@ _CSS = (
 )
 
 
+def _stop_with(descriptor: int) -> None:
+    """Exit once the pipe ``descriptor`` reads from closes: the build that started this process ended."""
+    def watch() -> None:
+        while os.read(descriptor, 1):
+            pass
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main(args: list[str]) -> int:
+    if args[:1] == ["--stop-with"]:
+        _stop_with(int(args[1]))
+        args = args[2:]
+    concepts, out_dir, *ontologies = map(Path, args)
+    try:
+        render(ontologies, concepts, out_dir)
+    except OSError as error:
+        print(cannot_write(Path(error.filename or out_dir), error), file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    # arguments: concepts file, output folder, then every ontology file
-    render([Path(arg) for arg in sys.argv[3:]], Path(sys.argv[1]), Path(sys.argv[2]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,34 +1,25 @@
-"""Release files of a build, written so that a failed build leaves the old ones in place.
-
-Everything is first written into a temporary folder beside ``dist/``; only when all
-files exist does each replace its old copy (``os.replace`` is atomic per file).
-"""
+"""Release files of a build, written into a staging folder that then replaces ``dist/``
+whole (see ``output.staged_folder``): a failed build leaves the old release in place."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 
 import pyoxigraph as ox
 
+from .output import StagedFolder
 from .scenarios import json_context
 from .store import select
 
-PREFIXES = {
+# Namespaces every release names. Each code's own prefix (and any other) comes from the
+# prefixes its data files declare: see ``release_prefixes``.
+STANDARD_PREFIXES = {
     "pg": "https://w3id.org/peergraph/ontology#",
     "pgc": "https://w3id.org/peergraph/concept/",
     "jur": "https://w3id.org/peergraph/jurisdiction/",
     "law": "https://w3id.org/peergraph/law/",
-    "il": "https://w3id.org/peergraph/code/illinois-ncrs/",
-    "va": "https://w3id.org/peergraph/code/virginia-dbhds-cprs/",
-    "sud": "https://w3id.org/peergraph/code/sud-cprss-cprm/",
-    "ct": "https://w3id.org/peergraph/code/connecticut-ccb-cprs/",
-    "nc": "https://w3id.org/peergraph/code/north-carolina-cpss/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
@@ -41,10 +32,19 @@ PREFIXES = {
     "vann": "http://purl.org/vocab/vann/",
 }
 
+
+def release_prefixes(declared: dict[str, str]) -> dict[str, str]:
+    """The standard prefixes, then those the input files declare for other namespaces."""
+    prefixes = dict(STANDARD_PREFIXES)
+    for prefix, namespace in sorted(declared.items()):
+        if prefix and prefix not in prefixes and namespace not in prefixes.values():
+            prefixes[prefix] = namespace
+    return prefixes
+
+
 GRAPH_FILES = {
     "peergraph.ttl": ox.RdfFormat.TURTLE,
     "peergraph.nt": ox.RdfFormat.N_TRIPLES,
-    "peergraph.jsonld": ox.RdfFormat.JSON_LD,
 }
 DATASET_FILES = {
     "peergraph.trig": ox.RdfFormat.TRIG,
@@ -72,47 +72,73 @@ ORDER BY ?code ?position
 """
 
 
-def write_release(store: ox.Store, dist: Path, extra: Callable[[Path], None] | None = None) -> list[Path]:
-    """Write every release file to a temporary folder, then move them into ``dist``."""
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".dist-", dir=dist.parent) as staging:
-        staging_dir = Path(staging)
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
-        for name, fmt in GRAPH_FILES.items():
-            ox.serialize(triples, staging_dir / name, fmt, prefixes=_prefixes_for(fmt))
-        for name, fmt in DATASET_FILES.items():
-            store.dump(staging_dir / name, fmt, prefixes=_prefixes_for(fmt))
-        write_provisions_csv(store, staging_dir / "provisions.csv")
-        # JSON scenario files name this context; it is made from the ontology of this build.
-        context = json.dumps({"@context": json_context(store)}, indent=2)
-        (staging_dir / "scenario-context.jsonld").write_text(context + "\n", encoding="utf-8")
-        if extra:
-            extra(staging_dir)
-        return _move_into(staging_dir, dist)
+def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, str]) -> None:
+    """Write every release file into the staging folder of ``dist/``, naming IRIs with ``prefixes``."""
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
+    for name, fmt in GRAPH_FILES.items():
+        staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
+    staging.write("peergraph.jsonld", lambda out: out.write(_json(compact_json_ld(triples, prefixes))))
+    for name, fmt in DATASET_FILES.items():
+        staging.write(name, lambda out: store.dump(out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
+    staging.write("provisions.csv", lambda out: write_provisions_csv(store, out))
+    # JSON scenario files name this context; it is made from the ontology of this build.
+    staging.write("scenario-context.jsonld", lambda out: out.write(_json({"@context": json_context(store)})))
 
 
-def _prefixes_for(fmt: ox.RdfFormat):
-    return PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD) else None
+def _json(document) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_provisions_csv(store: ox.Store, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["code", "position", "label", "provision", "norm_types", "concepts", "text"])
-        for row in select(store, PROVISIONS_CSV):
-            writer.writerow([str(row[name]) if row[name] is not None else "" for name in
-                             ("code", "position", "label", "provision", "kinds", "concepts", "text")])
+def _prefixes_for(fmt: ox.RdfFormat, prefixes: dict[str, str]):
+    return prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
 
 
-def _move_into(staging: Path, dist: Path) -> list[Path]:
-    written = []
-    for source in sorted(p for p in staging.rglob("*") if p.is_file()):
-        target = dist / source.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
-        written.append(target)
-    return written
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+def compact_json_ld(triples, prefixes: dict[str, str]) -> dict:
+    """The triples as JSON-LD compacted with the release's prefixes.
+
+    pyoxigraph writes JSON-LD expanded (it ignores prefixes there), and rdflib's JSON-LD
+    writer loses one of two equal-looking numbers of a subject (it dropped
+    ``pg:greaterThanOrEqual pg:holdsForSign 0``). So pyoxigraph's expanded node objects are
+    kept as they are and only their IRIs are written as compact IRIs, which a JSON-LD
+    reader expands back through the ``@context``; ``rdf:type`` becomes ``@type``.
+    """
+    expanded = json.loads(ox.serialize(triples, None, ox.RdfFormat.JSON_LD))
+    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+
+    def iri(value: str) -> str:
+        for prefix, namespace in namespaces:
+            local = value[len(namespace):]
+            # JSON-LD does not read "prefix:" or "prefix://..." as a compact IRI.
+            if value.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        return value
+
+    def value_object(value: dict) -> dict:
+        return {key: (iri(item) if key in ("@id", "@type") else item) for key, item in value.items()}
+
+    def node(expanded_node: dict) -> dict:
+        compact: dict = {}
+        for key, values in expanded_node.items():
+            if key == "@id":
+                compact["@id"] = iri(values)
+            elif key == RDF_TYPE and all(not v.get("@id", "_:").startswith("_:") for v in values):
+                compact["@type"] = [iri(v["@id"]) for v in values]
+            else:
+                compact[iri(key)] = [value_object(v) for v in values]
+        return compact
+
+    return {"@context": prefixes, "@graph": [node(n) for n in expanded]}
+
+
+def write_provisions_csv(store: ox.Store, out) -> None:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow(["code", "position", "label", "provision", "norm_types", "concepts", "text"])
+    for row in select(store, PROVISIONS_CSV):
+        writer.writerow([str(row[name]) if row[name] is not None else "" for name in
+                         ("code", "position", "label", "provision", "kinds", "concepts", "text")])
+    text.flush()
+    text.detach()  # the file stays open for its writer to close

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -15,6 +16,18 @@ _WHITESPACE = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """Write every run of white space (non-breaking spaces too) as one space."""
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def decode_source(path: Path, data: bytes) -> str:
+    """A source text's bytes as text; a ValueError names the first place that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(
+            f"{path}:{line}: byte {error.start} ({data[error.start]:#04x}) is not valid UTF-8; "
+            "save the source as UTF-8 (the offsets count its characters), then record its new SHA-256."
+        ) from None
 
 
 def locate(source: str, text: str, start: int = 0) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.namespace import SH
 
 from .corpus import Corpus
-from .sources import join_fragments, normalize
+from .sources import decode_source, join_fragments, normalize
 from .store import select
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
@@ -118,7 +118,10 @@ def check_provenance(corpus: Corpus, graph: Graph, sources_dir: Path) -> list[Pr
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != str(graph.value(source, PG.sha256)):
             problems.append(Problem(corpus.file_of(source), str(source), f"records a SHA-256 digest that {path} does not have; the source changed or the digest is wrong."))
-        texts[source] = data.decode("utf-8")
+        try:
+            texts[source] = decode_source(path, data)
+        except ValueError as error:
+            problems.append(Problem(corpus.file_of(source), str(source), f"names a source that cannot be read: {error}"))
     for holder, text in graph.subject_objects(PG.verbatimText):
         problems.extend(_check_text(corpus, graph, holder, str(text), texts))
     return problems

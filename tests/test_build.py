@@ -92,7 +92,7 @@ def test_failed_build_leaves_earlier_release_untouched(project_copy):
         build(layout)
     after = {p.name: p.read_bytes() for p in layout.dist.iterdir() if p.is_file()}
     assert after == before
-    assert not [p for p in project_copy.iterdir() if p.name.startswith(".dist-")]
+    assert not [p for p in project_copy.iterdir() if p.name.startswith(".dist")]
 
 
 def test_version_and_help(capsys):
