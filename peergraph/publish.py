@@ -188,16 +188,24 @@ def _publish_graphs(built: ox.Store, target: Target, report, origin) -> dict[str
             _give_up(store, created, error, report)
             raise
         _move_into_place(store, staging, expected, report)
-        published = {}
-        for name in contents:
-            published[name] = store.count(name)
-            if published[name] != expected[name]:
-                raise PeergraphError(f"<{name}> holds {published[name]} triples after publishing, the build "
-                                     f"{expected[name]}; check the store")
-            report(f"published {name} ({published[name]} triples, as built)")
-        return published
+        return _check_published(store, expected, report)
     finally:
         store.close()
+
+
+def _check_published(store: Store, expected: dict[str, int], report) -> dict[str, int]:
+    published = {}
+    for name in expected:
+        try:
+            published[name] = store.count(name)
+        except PeergraphError as error:
+            raise PeergraphError(f"the graphs were moved into place, but counting them afterwards failed: {error}") \
+                from None
+        if published[name] != expected[name]:
+            raise PeergraphError(f"<{name}> holds {published[name]} triples after publishing, the build "
+                                 f"{expected[name]}; check the store")
+        report(f"published {name} ({published[name]} triples, as built)")
+    return published
 
 
 def _stage(store: Store, graph: str, data: bytes) -> None:

@@ -100,6 +100,8 @@ class Fake:
     on_put: object = None                 # triples -> triples: what the store keeps of an upload
     refuse_drop: bool = False             # answer DROP with a server error
     hang_up_after_move: bool = False      # carry out MOVE, then close the connection without an answer
+    down_after_move: bool = False         # carry out MOVE, then answer every query with 503
+    moved: bool = False
     headers: list = field(default_factory=list)   # the headers of every request
 
     def graphs(self) -> set[str]:
@@ -139,11 +141,14 @@ def _handler(fake: Fake):
                 if fake.refuse_drop and update.lstrip().startswith("DROP"):
                     return self._answer(500, b"Internal error: the transaction log is full")
                 fake.data.update(update)
+                fake.moved = fake.moved or "MOVE" in update
                 if fake.hang_up_after_move and "MOVE" in update:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return None
                 return self._answer(204)
+            if fake.down_after_move and fake.moved:
+                return self._answer(503, b"Service Unavailable")
             result = fake.data.query(form["query"][0])
             if isinstance(result, ox.QueryTriples):
                 return self._answer(200, result.serialize(format=ox.RdfFormat.N_TRIPLES), "application/n-triples")

@@ -278,6 +278,14 @@ def test_a_move_whose_answer_never_comes_is_reported_as_unknown_with_how_to_chec
         assert ILLINOIS in store.graphs()   # here the store had carried the move out
 
 
+def test_a_store_that_fails_after_the_move_is_said_to_hold_the_graphs(built):
+    with stores.fake(down_after_move=True) as store:
+        with pytest.raises(PeergraphError, match="the graphs were moved into place, but counting them afterwards "
+                                                 "failed: .* refused counting the triples of"):
+            publishing.publish(built.store, store.target, report=lambda line: None)
+        assert ILLINOIS in store.graphs()
+
+
 def test_a_staging_graph_a_failed_drop_leaves_behind_is_named_with_what_to_do(built):
     uploads = []
 
