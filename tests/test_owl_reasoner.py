@@ -36,7 +36,7 @@ def _declarations(vocabulary) -> dict:
     for subject, predicate, kind in vocabulary:
         if predicate == RDF.type and kind in (OWL.Class, RDFS.Datatype, *PROPERTY_KINDS):
             kinds[subject].add(kind)
-    return kinds
+    return dict(kinds)
 
 
 def _datatype(literal: Literal):
@@ -52,15 +52,21 @@ def test_every_term_of_every_graph_is_declared_in_the_vocabulary(built, declared
     undeclared = set()
     for name, triples in built.triples.items():
         for subject, predicate, obj in triples:
-            if _external(predicate) and not declared[predicate] & set(PROPERTY_KINDS):
+            if _external(predicate) and not declared.get(predicate, set()) & set(PROPERTY_KINDS):
                 undeclared.add((name, "property", predicate))
             position = CLASS_POSITIONS.get(predicate)
-            if predicate == RDFS.domain and OWL.AnnotationProperty in declared[subject]:
+            if predicate == RDFS.domain and OWL.AnnotationProperty in declared.get(subject, set()):
                 position = None          # an annotation property's domain is an IRI, not a class
+            if predicate == RDFS.range and OWL.ObjectProperty in declared.get(subject, set()):
+                position = "object"
+            data_range = predicate == RDFS.range and OWL.DatatypeProperty in declared.get(subject, set())
+            if data_range and obj not in DATATYPE_MAP:
+                undeclared.add((name, "datatype", obj))
             for term in {"both": (subject, obj), "object": (obj,)}.get(position, ()):
-                if _external(term) and OWL.Class not in declared[term]:
+                if _external(term) and OWL.Class not in declared.get(term, set()):
                     undeclared.add((name, "class", term))
-    assert not undeclared, "\n".join(f"{graph}: {kind} <{term}> is not declared" for graph, kind, term in sorted(undeclared))
+    assert not undeclared, "\n".join(f"{graph}: {kind} <{term}> is not declared"
+                                     for graph, kind, term in sorted(undeclared))
 
 
 def test_each_property_is_used_as_its_declaration_says(built, declared):
@@ -70,14 +76,15 @@ def test_each_property_is_used_as_its_declaration_says(built, declared):
             misused.add(f"<{term}> is declared as {sorted(kinds)}")
     for name, triples in built.triples.items():
         for subject, predicate, obj in triples:
-            kinds = declared[predicate]
+            kinds = declared.get(predicate, set())
             if OWL.ObjectProperty in kinds and isinstance(obj, Literal):
                 misused.add(f"{name}: object property <{predicate}> has the literal {obj.n3()}")
             if OWL.DatatypeProperty in kinds and not isinstance(obj, Literal):
                 misused.add(f"{name}: data property <{predicate}> has the node {obj.n3()}")
             if OWL.DatatypeProperty in kinds and isinstance(obj, Literal) and _datatype(obj) not in DATATYPE_MAP:
                 misused.add(f"{name}: data property <{predicate}> has {obj.n3()}, outside the OWL 2 datatype map")
-            if predicate in (RDFS.subPropertyOf, OWL.inverseOf) and declared[subject] != declared[obj]:
+            related = predicate in (RDFS.subPropertyOf, OWL.inverseOf)
+            if related and declared.get(subject, set()) != declared.get(obj, set()):
                 misused.add(f"<{subject}> {predicate.n3()} <{obj}> relates different kinds of property")
     assert not misused, "\n".join(sorted(misused))
 
