@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the serve and publish tests need beyond the Python package: a headless
-# browser (chromium, chromium-driver), a Virtuoso triple store (Debian packages) and the
-# Oxigraph server (PyPI, into the project's .venv through the `services` extra).
+# Installs what the serve, publish and OWL reasoner tests need beyond the Python package: a headless
+# browser (chromium, chromium-driver), a Virtuoso triple store, Java for the HermiT OWL reasoner
+# that owlready2 ships (Debian packages), and the Oxigraph server (PyPI, into the project's
+# .venv through the `services` extra).
 # Run as root on Debian; CI runs it before `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ fi
 trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
 
 apt-get update -q
-apt-get install -y -q --no-install-recommends virtuoso-opensource chromium chromium-driver
+apt-get install -y -q --no-install-recommends virtuoso-opensource chromium chromium-driver \
+  default-jre-headless
 
 make setup
 .venv/bin/pip install --quiet -e ".[test,services]"

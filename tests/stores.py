@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
 from peergraph.publish import Target
 
@@ -83,3 +88,87 @@ def virtuoso(folder: Path):
         # A fresh database's administrator is dba/dba; writes go through the authenticated endpoints.
         yield Running("virtuoso", Target(base + "/sparql-auth", base + "/sparql-auth",
                                          base + "/sparql-graph-crud-auth", "dba", "dba"), base + "/sparql")
+
+
+@dataclass
+class Fake:
+    """A SPARQL store on loopback, held in pyoxigraph, that misbehaves as a test tells it to."""
+
+    target: Target
+    query: str
+    data: ox.Store = field(default_factory=ox.Store)
+    on_put: object = None                 # triples -> triples: what the store keeps of an upload
+    refuse_drop: bool = False             # answer DROP with a server error
+    hang_up_after_move: bool = False      # carry out MOVE, then close the connection without an answer
+    down_after_move: bool = False         # carry out MOVE, then answer every query with 503
+    moved: bool = False
+    headers: list = field(default_factory=list)   # the headers of every request
+
+    def graphs(self) -> set[str]:
+        return {graph.value for graph in self.data.named_graphs()}
+
+
+def _handler(fake: Fake):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _body(self) -> bytes:
+            fake.headers.append(dict(self.headers))
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def _answer(self, status: int, body: bytes = b"", content_type: str = "text/plain") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self):
+            body = self._body()
+            graph = ox.NamedNode(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["graph"][0])
+            triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            fake.data.update(f"DROP SILENT GRAPH <{graph.value}>")
+            fake.data.extend(ox.Quad(*triple, graph) for triple in (fake.on_put or list)(triples))
+            self._answer(201)
+
+        def do_POST(self):
+            form = urllib.parse.parse_qs(self._body().decode())
+            if self.path.startswith("/update"):
+                if "update" not in form:          # the probe for an authentication challenge
+                    return self._answer(200)
+                update = form["update"][0]
+                if fake.refuse_drop and update.lstrip().startswith("DROP"):
+                    return self._answer(500, b"Internal error: the transaction log is full")
+                fake.data.update(update)
+                fake.moved = fake.moved or "MOVE" in update
+                if fake.hang_up_after_move and "MOVE" in update:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                return self._answer(204)
+            if fake.down_after_move and fake.moved:
+                return self._answer(503, b"Service Unavailable")
+            result = fake.data.query(form["query"][0])
+            if isinstance(result, ox.QueryTriples):
+                return self._answer(200, result.serialize(format=ox.RdfFormat.N_TRIPLES), "application/n-triples")
+            return self._answer(200, result.serialize(format=ox.QueryResultsFormat.JSON),
+                                "application/sparql-results+json")
+    return Handler
+
+
+@contextlib.contextmanager
+def fake(**behaviour):
+    """A fake store (see ``Fake``) listening on a free loopback port for the length of the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), None)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    store = Fake(Target(base + "/query", base + "/update", base + "/store"), base + "/query", **behaviour)
+    server.RequestHandlerClass = _handler(store)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield store
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

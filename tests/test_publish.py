@@ -1,8 +1,11 @@
 """``peergraph publish`` into real triple stores (Oxigraph server, Virtuoso), and remote queries."""
 
+import base64
 import re
 from collections import Counter
+from decimal import Decimal
 
+import httpx
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal
@@ -17,6 +20,10 @@ from . import stores
 from .conftest import ROOT
 
 STORES = {"oxigraph": stores.oxigraph, "virtuoso": stores.virtuoso}
+ILLINOIS = "https://w3id.org/peergraph/graph/illinois-ncrs"
+GIFT_THRESHOLD = "https://w3id.org/peergraph/code/illinois-ncrs/V-b-s1-t1"   # V – b: "gifts valued over $25"
+QUANTITY = "https://w3id.org/peergraph/ontology#quantity"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 QUERY_NAMES = [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))]
 
 # Where a store's answer to a named question is known to differ from the SPARQL 1.1 semantics that
@@ -156,11 +163,145 @@ def test_virtuoso_refuses_anonymous_writes_and_publish_says_what_to_do(built, tm
 @pytest.mark.parametrize("argv, message", [
     (["publish", "--endpoint", "ftp://example.org/sparql"], "is not an http(s) URL"),
     (["publish", "--endpoint", "http://127.0.0.1:9/sparql"], "cannot reach http://127.0.0.1:9/sparql"),
+    (["publish", "--endpoint", "ftp://peer:s3cret@example.org/sparql"], "'ftp://peer:***@example.org/sparql' is not"),
+    (["publish", "--endpoint", "http://peer:s3cret@127.0.0.1:9/sparql"], "cannot reach http://127.0.0.1:9/sparql"),
 ])
 def test_publish_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "s3cret" not in out + err
+
+
+# --- what the store holds is what was sent ---------------------------------------------------
+
+def _quantity(query_url: str) -> tuple[str, Decimal]:
+    query = f"SELECT ?q WHERE {{ GRAPH <{ILLINOIS}> {{ <{GIFT_THRESHOLD}> <{QUANTITY}> ?q }} }}"
+    answer = httpx.post(query_url, data={"query": query}, headers={"Accept": "application/sparql-results+json"},
+                        timeout=60).json()
+    (row,) = answer["results"]["bindings"]
+    return row["q"]["datatype"], Decimal(row["q"]["value"])
+
+
+def test_the_gift_threshold_is_published_as_a_decimal_25(published):
+    running, _ = published
+    assert _quantity(running.query) == (XSD + "decimal", Decimal(25))
+
+
+def _gift_threshold(built) -> ox.Store:
+    """The Illinois gift threshold alone, in its graph: small enough for one SPARQL update in Virtuoso."""
+    small = ox.Store()
+    small.extend(built.store.quads_for_pattern(ox.NamedNode(GIFT_THRESHOLD), None, None, ox.NamedNode(ILLINOIS)))
+    return small
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    with stores.virtuoso(tmp_path_factory.mktemp("virtuoso-update")) as running:
+        yield running
+
+
+def _by_update(running) -> publishing.Target:
+    return publishing.Target(running.target.query, running.target.update, None, running.target.user,
+                             running.target.password)
+
+
+def test_decimals_sent_by_sparql_update_stay_decimals_in_virtuoso(virtuoso, built):
+    publishing.publish(_gift_threshold(built), _by_update(virtuoso), report=lambda line: None)
+    assert _quantity(virtuoso.query) == (XSD + "decimal", Decimal(25))
+
+
+def test_a_literal_the_store_changes_stops_the_publish_before_the_move_and_is_named(virtuoso, built, layout,
+                                                                                     monkeypatch):
+    publishing.publish(_gift_threshold(built), _by_update(virtuoso), report=lambda line: None)
+    before = _snapshot(virtuoso)
+    # Sent as written, "25"^^xsd:decimal becomes the integer 25 in Virtuoso.
+    monkeypatch.setattr(publishing, "decimals_with_a_point", lambda text: text, raising=False)
+    with pytest.raises(PeergraphError) as failure:
+        publishing.publish(_gift_threshold(built), _by_update(virtuoso), report=lambda line: None,
+                           origin=publishing.files_of(layout))
+    message = str(failure.value)
+    assert (f'data/codes/illinois-ncrs.ttl, graph <{ILLINOIS}>: <{GIFT_THRESHOLD}> <{QUANTITY}> '
+            f'"25"^^<{XSD}decimal> came back as "25"^^<{XSD}integer>') in message, message
+    assert "nothing was replaced" in message
+    assert _snapshot(virtuoso) == before and _quantity(virtuoso.query) == (XSD + "decimal", Decimal(25))
+
+
+def test_differences_ignore_blank_node_names_and_number_forms_but_not_datatypes():
+    def triples(text):
+        return [quad.triple for quad in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)]
+    sent = triples(f'<http://e/t> <http://e/q> "25"^^<{XSD}decimal> .\n<http://e/t> <http://e/f> _:a .\n'
+                   f'_:a <http://e/start> "007"^^<{XSD}integer> .\n'
+                   f'<http://e/t> <http://e/ok> "true"^^<{XSD}boolean> .\n')
+    same = triples(f'<http://e/t> <http://e/q> "25.0"^^<{XSD}decimal> .\n<http://e/t> <http://e/f> _:vb9 .\n'
+                   f'_:vb9 <http://e/start> "7"^^<{XSD}integer> .\n'
+                   f'<http://e/t> <http://e/ok> "1"^^<{XSD}boolean> .\n')
+    assert publishing.differences(sent, same) == []
+    changed = [t if str(t.predicate) != "<http://e/q>" else ox.Triple(t.subject, t.predicate, ox.Literal(
+        "25", datatype=ox.NamedNode(XSD + "integer"))) for t in same]
+    assert [change for _, change in publishing.differences(sent, changed)] == [
+        f'<http://e/t> <http://e/q> "25"^^<{XSD}decimal> came back as "25"^^<{XSD}integer>']
+
+
+# --- passwords, lost answers, staging graphs left behind ---------------------------------------
+
+def test_a_password_written_in_the_url_is_used_and_never_shown(built, capsys):
+    with stores.fake() as store:
+        base = store.query.rsplit("/", 1)[0].replace("http://", "http://peer:s3cret@")
+        assert main(["publish", "--endpoint", base + "/query", "--update", base + "/update",
+                     "--graph-store", base + "/store"]) == 0
+        out, err = capsys.readouterr()
+        assert "published 7 graphs" in out and "s3cret" not in out + err
+        expected = "Basic " + base64.b64encode(b"peer:s3cret").decode()
+        assert {headers.get("Authorization") for headers in store.headers[1:]} == {expected}
+
+
+def test_a_password_written_in_the_url_is_masked_in_errors_of_the_library_call(built):
+    target = publishing.Target("http://peer:s3cret@127.0.0.1:9/query", "http://peer:s3cret@127.0.0.1:9/update")
+    with pytest.raises(PeergraphError) as failure:
+        publishing.publish(built.store, target, report=lambda line: None)
+    assert "cannot reach http://peer:***@127.0.0.1:9/update" in str(failure.value)
+    assert "s3cret" not in str(failure.value)
+
+
+def test_a_move_whose_answer_never_comes_is_reported_as_unknown_with_how_to_check(built):
+    with stores.fake(hang_up_after_move=True) as store:
+        with pytest.raises(PeergraphError) as failure:
+            publishing.publish(built.store, store.target, report=lambda line: None)
+        message = str(failure.value)
+        assert "cannot reach" not in message
+        assert "whether the staged graphs were moved into place is unknown" in message
+        assert "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g" in message
+        illinois = len(list(built.store.quads_for_pattern(None, None, None, ox.NamedNode(ILLINOIS))))
+        assert f"<{ILLINOIS}> {illinois}" in message
+        assert "Publishing again is safe" in message
+        assert ILLINOIS in store.graphs()   # here the store had carried the move out
+
+
+def test_a_store_that_fails_after_the_move_is_said_to_hold_the_graphs(built):
+    with stores.fake(down_after_move=True) as store:
+        with pytest.raises(PeergraphError, match="the graphs were moved into place, but counting them afterwards "
+                                                 "failed: .* refused counting the triples of"):
+            publishing.publish(built.store, store.target, report=lambda line: None)
+        assert ILLINOIS in store.graphs()
+
+
+def test_a_staging_graph_a_failed_drop_leaves_behind_is_named_with_what_to_do(built):
+    uploads = []
+
+    def loses_a_triple_of_the_third_graph(triples):
+        uploads.append(triples)
+        return triples[1:] if len(uploads) == 3 else triples
+
+    with stores.fake(on_put=loses_a_triple_of_the_third_graph, refuse_drop=True) as store:
+        with pytest.raises(PeergraphError) as failure:
+            publishing.publish(built.store, store.target, report=lambda line: None)
+        message = str(failure.value)
+        left = {graph for graph in store.graphs() if graph.startswith("urn:uuid:")}
+        assert len(left) == 3 and not store.graphs() - left    # nothing published, three graphs staged
+        assert "nothing was replaced" in message and "may be left in the store" in message
+        for graph in left:
+            assert f"DROP SILENT GRAPH <{graph}>" in message
 
 
 def _older_build(store: ox.Store) -> ox.Store:
