@@ -42,7 +42,7 @@ def graph(built) -> Graph:
 
 
 @pytest.fixture(scope="session")
-def asserted(built) -> Graph:
+def asserted_graph(built) -> Graph:
     """Every named graph as written, before reasoning, in one rdflib graph."""
     return built.corpus.union()
 

@@ -15,12 +15,12 @@ RELIED_UPON = {PG.inCode, PG.aboutConcept, PG.statedBy, PG.rationaleFor, PG.vers
 
 
 @pytest.fixture(scope="module")
-def closures(asserted, graph):
+def closures(asserted_graph, graph):
     full = Graph()
-    for triple in asserted:
+    for triple in asserted_graph:
         full.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(full)
-    return asserted, full, graph
+    return asserted_graph, full, graph
 
 
 def _relied_upon(graph):
@@ -47,9 +47,9 @@ def test_reasoning_again_infers_the_same_triples(built):
     assert reasoned == built.triples
 
 
-def test_provisions_get_their_code_and_concepts_by_inference(graph, asserted):
+def test_provisions_get_their_code_and_concepts_by_inference(graph, asserted_graph):
     provisions = set(graph.subjects(RDF.type, PG.Provision))
     assert len(provisions) == 154
     assert [p for p in provisions if (p, PG.inCode, None) not in graph] == []
     assert [p for p in provisions if (p, PG.aboutConcept, None) not in graph] == []
-    assert [p for p in provisions if (p, PG.inCode, None) in asserted] == []  # inferred, never written by hand
+    assert [p for p in provisions if (p, PG.inCode, None) in asserted_graph] == []  # inferred, never written by hand
