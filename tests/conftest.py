@@ -7,6 +7,7 @@ import pytest
 from rdflib import Graph, Namespace
 
 from peergraph.build import check
+from peergraph.corpus import graph_of
 from peergraph.layout import Layout
 from peergraph.store import select
 
@@ -36,10 +37,14 @@ def built(layout):
 
 @pytest.fixture(scope="session")
 def graph(built) -> Graph:
-    union = Graph()
-    for g in built.reasoned.values():
-        union += g
-    return union
+    """Every reasoned named graph in one rdflib graph."""
+    return graph_of(triple for triples in built.triples.values() for triple in triples)
+
+
+@pytest.fixture(scope="session")
+def asserted_graph(built) -> Graph:
+    """Every named graph as written, before reasoning, in one rdflib graph."""
+    return built.corpus.union()
 
 
 @pytest.fixture(scope="session")
