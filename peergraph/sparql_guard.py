@@ -20,7 +20,7 @@ attempt into a clear message instead of a request or an empty result.
 >>> check_query('SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }', set())
 Traceback (most recent call last):
 ...
-peergraph.sparql_guard.Refused: SERVICE is refused: this endpoint does not query other services (line 1)
+peergraph.sparql_guard.Refused: SERVICE is refused: peergraph does not query other services (line 1)
 """
 
 from __future__ import annotations
@@ -379,13 +379,13 @@ def _check_size(text: str) -> None:
 def _judge(findings: Findings, served_graphs: set[str]) -> None:
     if findings.glued:
         text, line = findings.glued[0]
-        raise Refused(f"{text!r} holds the keyword {_glued_keyword(text)}, which a SPARQL parser may read on its "
-                      f"own; use another name (line {line})")
+        raise Refused(f"{text!r} is refused: it holds the keyword {_glued_keyword(text)}, which a SPARQL parser may "
+                      f"read on its own; use another name (line {line})")
     if findings.services:
-        raise Refused(f"SERVICE is refused: this endpoint does not query other services (line {findings.services[0]})")
+        raise Refused(f"SERVICE is refused: peergraph does not query other services (line {findings.services[0]})")
     if findings.updates:
         word, line = findings.updates[0]
-        raise Refused(f"{word} is SPARQL Update or data loading, and this endpoint is read-only: "
+        raise Refused(f"{word} is SPARQL Update or data loading, and peergraph's queries are read-only: "
                       f"send a SELECT, CONSTRUCT, DESCRIBE or ASK query (line {line})")
     for dataset in findings.datasets:
         _check_dataset(dataset, served_graphs)
@@ -406,6 +406,7 @@ def _check_dataset(dataset: Dataset, served_graphs: set[str]) -> None:
         raise Refused(f"{clause} {dataset.written!r} is not a graph IRI; name one of the served graphs "
                       f"(line {dataset.line})")
     if dataset.iri not in served_graphs:
-        raise Refused(f"{clause} <{dataset.iri}> names a graph this endpoint does not serve; it reads no files and "
-                      f"fetches nothing: name one of the served graphs (see the service description) "
-                      f"(line {dataset.line})")
+        listed = ", ".join(f"<{iri}>" for iri in sorted(served_graphs)) if len(served_graphs) <= 12 \
+            else "see the service description"
+        raise Refused(f"{clause} <{dataset.iri}> names a graph that is not served here; FROM reads no files and "
+                      f"fetches nothing: name one of the served graphs ({listed or 'none'}) (line {dataset.line})")
