@@ -70,7 +70,8 @@ _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
 
 def _terminals(codepoint_escapes: bool) -> re.Pattern:
-    """Every token but words and prefixed names with a prefix (see :func:`_lex`).
+    """Spaces and comments to skip, then one token, if it is not a prefixed name with a prefix
+    or a word that may start one (see :func:`_lex`).
 
     Strings hold ECHAR escapes; in pyoxigraph's reading, strings and IRIs also hold UCHAR
     escapes (in the grammar's own reading they are decoded before).
@@ -78,8 +79,8 @@ def _terminals(codepoint_escapes: bool) -> re.Pattern:
     escapes = f"{_ECHAR}|{_UCHAR}" if codepoint_escapes else _ECHAR
     iri_escape = "|" + _UCHAR if codepoint_escapes else ""
     return re.compile(rf"""
-        (?P<space>[\ \t\r\n]+)
-      | (?P<comment>\#[^\n\r]*)
+        (?:[\ \t\r\n]++|\#[^\n\r]*+)*+      # spaces and comments, skipped
+        (?:(?P<word>[A-Za-z][A-Za-z0-9_]*+)(?![{_CHARS}.:])   # a word no ':' can follow
       | (?P<string>\"\"\"(?:\"{{0,2}}(?:[^\"\\]|{escapes}))*\"\"\"
                   |'''(?:'{{0,2}}(?:[^'\\]|{escapes}))*'''
                   |"(?:[^\"\\\n\r]|{escapes})*"|'(?:[^'\\\n\r]|{escapes})*')
@@ -91,6 +92,7 @@ def _terminals(codepoint_escapes: bool) -> re.Pattern:
       | (?P<number>(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)
       | (?P<pname>:(?:{_PN_LOCAL})?)
       | (?P<punct>\^\^|&&|\|\||!=|<=|>=|[{{}}()\[\];,.*=!<>|+\-/^?~])
+        )?
     """, re.VERBOSE)
 
 
@@ -189,35 +191,35 @@ def _lex(text: str, terminals: re.Pattern) -> list[Token]:
     # Where a run of name characters was seen to reach no ':'. A run that starts inside it ends
     # at the same place: no prefixed name can start there either, so it is not searched again.
     no_prefix_before = -1
-    while position < end:
-        character = text[position]
-        if (character.isascii() and character.isalpha()) or (not character.isascii()
-                                                            and _NAME_START.match(character)):
-            if position >= no_prefix_before:
-                name = _NAME_RUN.match(text, position)
-                token = _prefixed_name(text, name)
-                if token is not None:
-                    found.append(token)
-                    position += len(token.text)
-                    continue
-                no_prefix_before = name.end()
-            word = _WORD.match(text, position)   # a keyword (or a name no parser will take)
-            if word is None:
-                raise _not_sparql(text, position)
-            found.append(Token("word", word.group(), position))
-            position = word.end()
-            continue
-        match = terminals.match(text, position)
-        if match is None:
-            raise _not_sparql(text, position)
+    while True:
+        match = terminals.match(text, position)   # always matches: what is skipped, then a token or none
         kind = match.lastgroup
         if kind == "unterminated":
-            raise Refused(f"the string opened with {match.group()} at line {_Text(text).line(position)} is never "
-                          "closed, or holds an escape SPARQL does not have; the query is not valid SPARQL")
-        if kind != "space" and kind != "comment":
-            found.append(Token(kind, match.group(), position))
+            raise Refused(f"the string opened with {match.group(kind)} at line {_Text(text).line(match.start(kind))} "
+                          "is never closed, or holds an escape SPARQL does not have; the query is not valid SPARQL")
         position = match.end()
-    return found
+        if kind is not None:
+            found.append(Token(kind, match.group(kind), match.start(kind)))
+            continue
+        if position >= end:
+            return found
+        character = text[position]
+        if not ((character.isascii() and character.isalpha()) or (not character.isascii()
+                                                                   and _NAME_START.match(character))):
+            raise _not_sparql(text, position)
+        if position >= no_prefix_before:
+            name = _NAME_RUN.match(text, position)
+            token = _prefixed_name(text, name)
+            if token is not None:
+                found.append(token)
+                position += len(token.text)
+                continue
+            no_prefix_before = name.end()
+        word = _WORD.match(text, position)   # a keyword (or a name no parser will take)
+        if word is None:
+            raise _not_sparql(text, position)
+        found.append(Token("word", word.group(), position))
+        position = word.end()
 
 
 def _prefixed_name(text: str, name: re.Match) -> Token | None:

@@ -146,3 +146,21 @@ def test_memory_stays_bounded_under_many_distinct_large_queries():
     finally:
         tracemalloc.stop()
     assert kept < 20 * MAX_QUERY_BYTES, f"{kept} bytes kept after 300 distinct queries"
+
+
+def test_the_tokenizer_reads_each_character_a_bounded_number_of_times(monkeypatch):
+    # A prefixed name may hold dots (a.b.c:x), so "a.a.a…" invites searching for a ':' again
+    # from every "a": quadratic work. Each search must start past the end of the previous one.
+    scanned = []
+    run = sparql_guard._NAME_RUN
+
+    class Counting:
+        def match(self, text, position):
+            found = run.match(text, position)
+            scanned.append(found.end() - position)
+            return found
+
+    monkeypatch.setattr(sparql_guard, "_NAME_RUN", Counting())
+    text = "SELECT * { " + "a." * 15_000 + " }"
+    check_query(text, SERVED)
+    assert sum(scanned) <= len(text)
