@@ -329,7 +329,8 @@ def run_remote(endpoint: str, query: NamedQuery | str, params: dict[str, str] | 
                              f"{': ' + detail if detail else ''}") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise PeergraphError(f"cannot query {endpoint}: {reason}; is the endpoint URL right and the server up?") from None
+        raise PeergraphError(f"cannot query {endpoint}: {reason}; "
+                             "is the endpoint URL right and the server up?") from None
 
 
 def _check_endpoint(endpoint: str) -> None:

@@ -25,6 +25,7 @@ peergraph.sparql_guard.Refused: SERVICE is refused: peergraph does not query oth
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -147,9 +148,12 @@ class _Text:
 
     def __init__(self, text: str):
         self.text = text
+        self.line_ends: list[int] | None = None
 
     def line(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
+        if self.line_ends is None:
+            self.line_ends = [match.start() for match in re.finditer("\n", self.text)]
+        return bisect.bisect_left(self.line_ends, offset) + 1
 
 
 # ---------------------------------------------------------------------------

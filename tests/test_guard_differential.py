@@ -98,7 +98,8 @@ def local_name_escapes() -> list[str]:
     texts = []
     for character in LOCAL_ESCAPES:
         name = rf"ex:a\{character}"
-        texts.append(f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p {name} . SERVICE <{OUTSIDE}> {{ ?x ?y ?z }} ?s ?q 'a' }}")
+        texts.append(f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p {name} . "
+                     f"SERVICE <{OUTSIDE}> {{ ?x ?y ?z }} ?s ?q 'a' }}")
         texts.append(f"PREFIX ex: <{GRAPH}> SELECT * FROM {name} {{ ?s ?p {name} }} # '")
         texts.append(f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p {name} . ?s ?q \"SERVICE <{OUTSIDE}> {{ }}\" }}")
     return texts
@@ -122,8 +123,9 @@ PATTERNS = ["?s ?p {o}", "?s ?p {o} . ?s ?q {o}", "OPTIONAL {{ ?s ?p {o} }}", f"
             "service <http://e/s> {{ ?s ?p {o} }}", "{{ ?s ?p {o} }} UNION {{ ?s ?q ?o }}",
             f"?s ?p {{o}} . SERVICE <{OUTSIDE}> {{{{ ?x ?y ?z }}}} ?s ?q 'a'"]
 SUFFIXES = ["", " LIMIT 5", f" ; LOAD <{OUTSIDE}>", " # SERVICE <x> { }", " ORDER BY ?s OFFSET 1"]
-UPDATES = [f"LOAD <{OUTSIDE}>", f"LOAD SILENT <{OUTSIDE}> INTO GRAPH <urn:g>", 'INSERT DATA { <urn:a> <urn:b> "SERVICE" }',
-           "CLEAR ALL", f"DELETE WHERE {{ SERVICE <{OUTSIDE}> {{ ?s ?p ?o }} }}", r"LOAD <http://e/\u0078>"]
+UPDATES = [f"LOAD <{OUTSIDE}>", f"LOAD SILENT <{OUTSIDE}> INTO GRAPH <urn:g>",
+           'INSERT DATA { <urn:a> <urn:b> "SERVICE" }', "CLEAR ALL",
+           f"DELETE WHERE {{ SERVICE <{OUTSIDE}> {{ ?s ?p ?o }} }}", r"LOAD <http://e/\u0078>"]
 SEPARATORS = [" ", "\n", "\t", "\r\n", "  \t ", " #SERVICE <x> { ?a ?b ?c }\n", "\n# FROM <http://x/> ' \"\n",
               "#'\n", " # LOAD <x> \\\n"]
 KEYWORDS = ["SERVICE", "FROM", "LOAD", "NAMED", "SELECT", "WHERE", "OPTIONAL"]

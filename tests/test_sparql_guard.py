@@ -17,7 +17,8 @@ LISTENER = "http://127.0.0.1:9/x"
     'SELECT ?s WHERE { ?s ?p "x"@de }  # LOAD <file:///etc/passwd>',
     "PREFIX data: <http://example.org/> SELECT ?data WHERE { ?data data:load ?x }",
     "SELECT ?s FROM <https://w3id.org/peergraph/graph/illinois-ncrs> WHERE { ?s ?p ?o }",
-    "PREFIX g: <https://w3id.org/peergraph/graph/> SELECT ?s FROM NAMED g:illinois-ncrs WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "PREFIX g: <https://w3id.org/peergraph/graph/> "
+    "SELECT ?s FROM NAMED g:illinois-ncrs WHERE { GRAPH ?g { ?s ?p ?o } }",
     "BASE <https://w3id.org/peergraph/graph/> SELECT ?s FROM <illinois-ncrs> WHERE { ?s ?p ?o }",
     "ASK { FILTER(1 < 2 && 3 > 2) }",
     r"PREFIX g: <https://w3id.org/peergraph/graph/> SELECT * FROM g:illinois\-ncrs { ?s ?p ?o }",
