@@ -20,21 +20,29 @@ import difflib
 import functools
 import json
 import re
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from .errors import PeergraphError
 from .layout import BASE, Layout, project_root
 from .results import Result
+from .sparql_guard import Refused, check_query
 from .store import bind, from_ox
 
 CONCEPT_BASE = BASE + "concept/"
 CODE_BASE = BASE + "code/"
 KINDS = ("concept", "code", "iri", "text")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# An endpoint's answer is read up to this size; peergraph's own endpoint answers at most 64 MB.
+MAX_ANSWER_BYTES = 64 * 1024**2
+ANSWER_TYPES = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 
 # Prefixes a query given as bare SPARQL text may use without declaring them.
 STANDARD_PREFIXES = """\
@@ -236,12 +244,25 @@ def _label(query: NamedQuery | None) -> str:
 
 
 def run(store: ox.Store, query: NamedQuery | str, params: dict[str, str] | None = None) -> Result:
-    """Run a named question (or SELECT text) over the union of the store's named graphs."""
+    """Run a named question (or SELECT text) over the union of the store's named graphs.
+
+    The query passes the endpoint's guard first (no SERVICE, no update, FROM only of graphs the
+    store holds); a query with FROM or FROM NAMED runs on the dataset it names, as on the endpoint.
+    """
     named_query, text, bindings = _prepared(query, params)
+    try:
+        bound = bind(text, bindings)
+        checked = check_query(bound, served_graphs(store))
+    except Refused as refusal:
+        raise PeergraphError(f"{_label(named_query)}: {refusal}") from None
+    except ValueError as error:
+        raise PeergraphError(f"{_label(named_query)}: {error}") from error
     if named_query is not None:
         _check_known(store, named_query, bindings)
+    # pyoxigraph's union flag would override the query's own FROM.
+    dataset = {} if checked.has_dataset else {"use_default_graph_as_union": True}
     try:
-        solutions = store.query(bind(text, bindings), use_default_graph_as_union=True)
+        solutions = store.query(bound, **dataset)
     except SyntaxError as error:
         message = str(error).splitlines()[0]
         if named_query is None:  # columns of line 1 as the user wrote it, without the prefixes
@@ -253,6 +274,15 @@ def run(store: ox.Store, query: NamedQuery | str, params: dict[str, str] | None 
         raise PeergraphError(f"{_label(named_query)}: {error}") from error
     if not isinstance(solutions, ox.QuerySolutions):
         raise PeergraphError(f"{_label(named_query)} is not a SELECT query; only SELECT results can be shown")
+    return _result(solutions)
+
+
+def served_graphs(store: ox.Store) -> set[str]:
+    """The graphs a FROM or FROM NAMED may name: the store's named graphs."""
+    return {graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode)}
+
+
+def _result(solutions: ox.QuerySolutions) -> Result:
     variables = [variable.value for variable in solutions.variables]
     convert = _memoized(lambda term: _simple(from_ox(term)))
     return Result(variables, [{name: convert(row[name]) for name in variables} for row in solutions])
@@ -275,45 +305,94 @@ def _memoized(function):
 
 
 def run_remote(endpoint: str, query: NamedQuery | str, params: dict[str, str] | None = None,
-               timeout: float = 60) -> Result:
-    """Run a named question against a SPARQL endpoint (the endpoint decides which graphs it queries)."""
-    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+               timeout: float = 60, max_answer_bytes: int = MAX_ANSWER_BYTES) -> Result:
+    """Run a named question against a SPARQL endpoint (the endpoint decides which graphs it queries).
 
+    Only ``http`` and ``https`` endpoints are queried. The answer is read as it arrives and
+    refused past ``max_answer_bytes`` or ``timeout`` seconds in all.
+    """
     named_query, text, bindings = _prepared(query, params)
-    client = SPARQLWrapper(endpoint)
-    client.setMethod(POST)
-    client.setTimeout(int(timeout))
-    client.setReturnFormat(JSON)
+    _check_endpoint(endpoint)
     try:
-        client.setQuery(bind(text, bindings))
-        # SPARQLWrapper guesses the query form from its words and can take a header comment
-        # for an update; only SELECT results are shown, so say so.
-        client.queryType = SELECT
-        answer = client.queryAndConvert()
-    except SPARQLWrapperException as error:
-        raise PeergraphError(f"{endpoint} refused {_label(named_query)}: {error}") from error
-    except (OSError, ValueError) as error:
-        raise PeergraphError(f"cannot query {endpoint}: {error}; is the endpoint URL right and the server up?") from error
-    if not isinstance(answer, dict) or "results" not in answer:
-        raise PeergraphError(f"{endpoint} did not answer with SELECT results (SPARQL JSON)")
-    variables = answer["head"]["vars"]
-    rows = [{name: _json_term(binding.get(name)) for name in variables}
-            for binding in answer["results"]["bindings"]]
-    return Result(variables, rows)
+        body = urlencode({"query": bind(text, bindings)}).encode("utf-8")
+    except ValueError as error:
+        raise PeergraphError(f"{_label(named_query)}: {error}") from error
+    request = urllib.request.Request(endpoint, data=body, method="POST", headers={
+        "Accept": ANSWER_TYPES, "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "peergraph"})
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            answer = _CappedAnswer(response, max_answer_bytes, time.monotonic() + timeout)
+            return _read_answer(endpoint, answer, response.headers.get_content_type())
+    except urllib.error.HTTPError as error:
+        detail = " ".join(error.read(600).decode("utf-8", "replace").split())
+        raise PeergraphError(f"{endpoint} refused {_label(named_query)}: HTTP {error.code} {error.reason}"
+                             f"{': ' + detail if detail else ''}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise PeergraphError(f"cannot query {endpoint}: {reason}; "
+                             "is the endpoint URL right and the server up?") from None
 
 
-def _json_term(value: dict | None):
-    """An rdflib term from one binding of SPARQL 1.1 Query Results JSON."""
-    if value is None:
-        return None
-    if value["type"] == "uri":
-        return URIRef(value["value"])
-    if value["type"] == "bnode":
-        return BNode(value["value"])
-    if "xml:lang" in value:
-        return Literal(value["value"], lang=value["xml:lang"])
-    return _simple(Literal(value["value"], datatype=URIRef(value["datatype"]) if "datatype" in value else None))
+def _check_endpoint(endpoint: str) -> None:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PeergraphError(f"--endpoint {endpoint!r}: give the URL of a SPARQL endpoint, http://… or https://…; "
+                             "other schemes (file:, ftp:, …) are not queried")
+
+
+class _NoOtherSchemes(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to another http or https URL (urllib would also follow ftp:)."""
+
+    def redirect_request(self, request, fp, code, message, headers, new_url):
+        if urlsplit(new_url).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(new_url, code, f"redirected to {new_url}, which is not http or https",
+                                         headers, fp)
+        return super().redirect_request(request, fp, code, message, headers, new_url)
+
+
+_OPENER = urllib.request.build_opener(_NoOtherSchemes)
+
+
+class _AnswerTooLarge(Exception):
+    pass
+
+
+class _CappedAnswer:
+    """A response read as it arrives, that refuses to go past a size or a deadline."""
+
+    def __init__(self, response, limit: int, deadline: float):
+        self.response, self.limit, self.deadline = response, limit, deadline
+        self.size = 0
+        self.failure: str | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self.limit + 1 - self.size
+        chunk = self.response.read(min(size, wanted) if size is not None and size >= 0 else wanted)
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.failure = (f"the answer is over {self.limit // 1024**2} MB ({self.limit} bytes), the limit for "
+                            "an answer; add a LIMIT (and OFFSET to page) or raise the limit with --max-answer-mb")
+        elif time.monotonic() > self.deadline:
+            self.failure = "the answer did not arrive in time; add a LIMIT or narrow the query"
+        if self.failure:
+            raise _AnswerTooLarge(self.failure)
+        return chunk
+
+
+def _read_answer(endpoint: str, answer: _CappedAnswer, media_type: str) -> Result:
+    answer_format = ox.QueryResultsFormat.from_media_type(media_type) or ox.QueryResultsFormat.JSON
+    try:
+        solutions = ox.parse_query_results(answer, answer_format)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise PeergraphError(f"{endpoint} did not answer with SELECT results; only SELECT results can be shown")
+        return _result(solutions)
+    except PeergraphError:
+        raise
+    except Exception as error:   # noqa: BLE001 - the parser reports a cut-off answer in its own way
+        if answer.failure:
+            raise PeergraphError(f"{endpoint}: {answer.failure}") from None
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise PeergraphError(f"{endpoint} did not answer with SELECT results ({media_type}): {message}") from None
 
 
 def _simple(term):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import textwrap
 from pathlib import Path
 
 from .errors import PeergraphError
 from .output import emit, write_atomically
-from .queries import library, listing, named, run, run_remote
+from .queries import MAX_ANSWER_BYTES, library, listing, named, run, run_remote
 from .results import FORMATS
 
 
@@ -25,7 +26,11 @@ def add_commands(commands) -> None:
     query_cmd.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
                            help="a parameter value, e.g. concept=gifts (repeat for several)")
     query_cmd.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
-    query_cmd.add_argument("--endpoint", metavar="URL", help="run on this SPARQL endpoint instead of the local graph")
+    query_cmd.add_argument("--endpoint", metavar="URL",
+                           help="run on this SPARQL endpoint (http:// or https://) instead of the local graph")
+    query_cmd.add_argument("--max-answer-mb", type=_megabytes, default=MAX_ANSWER_BYTES, metavar="MB",
+                           help=f"with --endpoint: refuse an answer larger than this "
+                                f"(default: {MAX_ANSWER_BYTES // 1024**2} MB)")
     query_cmd.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the result to FILE, not stdout")
     query_cmd.set_defaults(run=_query)
 
@@ -57,7 +62,7 @@ def _query(args) -> int:
     query = named(layout, args.name) if args.name else args.sparql
     params = _params(args.param)
     if args.endpoint:
-        result = run_remote(args.endpoint, query, params)
+        result = run_remote(args.endpoint, query, params, max_answer_bytes=args.max_answer_mb)
     else:
         from .build import knowledge_graph
         result = run(knowledge_graph(layout), query, params)
@@ -66,6 +71,16 @@ def _query(args) -> int:
         write_atomically(args.output, text)
         return 0
     return emit(text)
+
+
+def _megabytes(text: str) -> int:
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = 0
+    if not megabytes > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB; give a positive number, e.g. 256")
+    return int(megabytes * 1024**2)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 
@@ -270,3 +271,127 @@ def test_a_named_query_runs_the_same_on_an_endpoint(layout, built, endpoint, cap
     assert sorted(map(repr, remote.rows)) == sorted(map(repr, local.rows))
     assert main(["query", "--endpoint", endpoint, "codes-without-jurisdiction", "-f", "csv"]) == 0
     assert CODE + "sud-cprss-cprm" in capsys.readouterr().out
+
+
+# --- the same guard as the endpoint ----------------------------------------
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    contacts, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            contacts.append(connection.recv(1024))
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/sparql", contacts
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_cli_refuses_service_and_contacts_nothing(listener, tmp_path, capsys):
+    url, contacts = listener
+    # A local-name escape (ex:a\#) opens no comment: SERVICE follows on the same line.
+    path = tmp_path / "federated.rq"
+    path.write_text("# title: Federated\n"
+                    f"PREFIX ex: <http://e/> SELECT ?x WHERE {{ OPTIONAL {{ ?s ?p ex:a\\# }} "
+                    f"SERVICE <{url}> {{ ?x ?y ?z }} }}\n")
+    assert main(["query", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "federated.rq" in err and "SERVICE is refused" in err and "(line 2)" in err and "Traceback" not in err
+    assert main(["query", "--sparql", f"SELECT * {{ pg:x ?p ?o SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}"]) == 2
+    assert "SERVICE is refused" in capsys.readouterr().err
+    assert contacts == []
+
+
+def test_dataframe_refuses_service(listener, layout):
+    url, contacts = listener
+    with pytest.raises(PeergraphError, match="SERVICE is refused"):
+        dataframe(f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}", layout=layout)
+    assert contacts == []
+
+
+def test_from_restricts_the_dataset_as_on_the_endpoint(built):
+    from peergraph.layout import GRAPH_BASE, VOCABULARY_GRAPH
+
+    def count(query):
+        return int(run(built.store, query).rows[0]["n"])
+
+    vocabulary = len(list(built.store.quads_for_pattern(None, None, None, ox.NamedNode(VOCABULARY_GRAPH))))
+    union = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert count(f"SELECT (COUNT(*) AS ?n) FROM <{VOCABULARY_GRAPH}> WHERE {{ ?s ?p ?o }}") == vocabulary
+    assert vocabulary < union
+    named_only = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{VOCABULARY_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert count(named_only) == vocabulary
+    assert count(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{VOCABULARY_GRAPH}> WHERE {{ ?s ?p ?o }}") == 0
+    with pytest.raises(PeergraphError, match=f"FROM <{GRAPH_BASE}nowhere> names a graph that is not served"):
+        run(built.store, f"SELECT * FROM <{GRAPH_BASE}nowhere> WHERE {{ ?s ?p ?o }}")
+
+
+@pytest.mark.parametrize("endpoint", ["file:///etc/passwd", "ftp://127.0.0.1/sparql", "127.0.0.1:7878/sparql"])
+def test_cli_endpoint_must_be_http(endpoint, capsys):
+    assert main(["query", "thresholds", "--endpoint", endpoint]) == 2
+    err = capsys.readouterr().err
+    assert f"--endpoint {endpoint!r}: give the URL of a SPARQL endpoint, http://" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def oversized_endpoint():
+    """An endpoint on 127.0.0.1 that streams an answer of 40,000 rows (about 3 MB), and counts what it sent."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    rows = 40_000
+    sent = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            try:
+                self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[')
+                binding = b'{"s":{"type":"uri","value":"https://w3id.org/peergraph/concept/gifts-%08d"}}'
+                for number in range(rows):
+                    self.wfile.write((b"," if number else b"") + binding % number)
+                    sent.append(number)
+                self.wfile.write(b"]}}")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", rows, sent
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_remote_answer_over_the_cap_is_refused(oversized_endpoint, capsys):
+    from peergraph.queries import run_remote
+
+    url, rows, sent = oversized_endpoint
+    with pytest.raises(PeergraphError, match=r"the answer is over 1 MB \(1048576 bytes\).*--max-answer-mb"):
+        run_remote(url, "SELECT ?s { ?s ?p ?o }", max_answer_bytes=1024**2)
+    assert main(["query", "--sparql", "SELECT ?s { ?s ?p ?o }", "--endpoint", url, "--max-answer-mb", "1"]) == 2
+    assert "the answer is over 1 MB" in capsys.readouterr().err
+    # Raised, the same answer is read whole.
+    assert len(run_remote(url, "SELECT ?s { ?s ?p ?o }", max_answer_bytes=8 * 1024**2)) == rows
