@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
-import multiprocessing
 import re
 import socket
 import sys
@@ -24,8 +23,6 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -37,7 +34,7 @@ from .layout import BASE, GRAPH_BASE, Layout
 from .queries import STANDARD_PREFIXES, bindings_for, library
 from .serve_http import Limits, connection_limit, protocol_for
 from .serve_pool import Job, Pool, QueryFailed
-from . import sparql_guard
+from .serve_checks import LongChecks
 from .sparql_guard import Checked, Refused, check_query
 from .store import bind
 
@@ -69,7 +66,6 @@ FORMAT_FIELDS = ("format", "output", "results")   # the names clients use for it
 # the protocol has it when a request names only graphs of the other kind.
 NO_GRAPH = "urn:x-peergraph:no-graph"
 LONG_QUERY = 4 * 1024   # characters: longer queries are checked in a process of their own (named ones are shorter)
-CHECKS_PER_PROCESS = 64
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
@@ -195,8 +191,7 @@ class Endpoint:
         self.terms = _terms_by_document(store)
         self._page_data = None
         self._page_lock = threading.Lock()
-        self._checker: ProcessPoolExecutor | None = None
-        self._checker_lock = threading.Lock()
+        self.long_checks = LongChecks()
 
     def page_data(self) -> dict:
         """The report's data and heatmap, computed once (the graph does not change while served)."""
@@ -245,24 +240,10 @@ class Endpoint:
         return Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
 
     def check(self, text: str) -> Checked:
-        """:func:`check_query` on ``text``; a long text in a process of its own. Its tokens are
-        thousands of small Python objects: made in a thread, they would hold the interpreter lock
-        that the event loop needs for every other request."""
+        """:func:`check_query` on ``text``; a long text in a process of its own (see serve_checks)."""
         if len(text) <= LONG_QUERY:
             return check_query(text, self.graph_set, PREFIXES)
-        with self._checker_lock:
-            if self._checker is None:
-                # A fresh process now and then: what the checks remember of long texts goes with it.
-                self._checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                    max_tasks_per_child=CHECKS_PER_PROCESS)
-            checker = self._checker
-        try:
-            return checker.submit(sparql_guard.check_query, text, self.graph_set, PREFIXES).result()
-        except BrokenProcessPool:
-            with self._checker_lock:
-                if self._checker is checker:
-                    self._checker = None
-            raise QueryFailed(503, "the process checking long queries stopped; send the query again") from None
+        return self.long_checks.check(text, self.graph_set, PREFIXES)
 
     def execute(self, job: Job) -> bytes:
         """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
@@ -326,8 +307,7 @@ class Endpoint:
 
     def close(self) -> None:
         self.pool.close()
-        if self._checker is not None:
-            self._checker.shutdown(wait=False, cancel_futures=True)
+        self.long_checks.close()
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -362,3 +362,33 @@ def test_the_ontology_page_has_an_anchor_per_term(client, built):
     duty = duty[:duty.index("</section>")]
     assert "A norm that obliges the bound actor to do something or to be in some state." in duty
     assert local_path(ONTOLOGY + "#Duty") == "/ontology#Duty"
+
+
+def test_the_process_checking_long_queries_ends_with_the_server(tmp_path):
+    """However the server ends (here: at once, with no clean-up), its checking process follows."""
+    import os
+    import subprocess
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from peergraph.serve_checks import LongChecks\n"
+        "checks = LongChecks()\n"
+        "print(checks.check('ASK {} # ' + 'x' * 5000, frozenset(), {}).form, flush=True)\n"
+        "print(*[p.pid for p in checks.executor._processes.values()], flush=True)\n"
+        "os._exit(0)\n")
+    from .conftest import ROOT
+    output = tmp_path / "output"
+    with output.open("w") as sink:   # a file, not a pipe: a surviving process would hold a pipe open
+        subprocess.run([sys.executable, "-c", script], stdout=sink, timeout=120, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    form, pids = output.read_text().splitlines()
+    assert form == "ASK"
+    checker = int(pids)
+    for _ in range(300):     # it looks for its parent every second
+        if not os.path.exists(f"/proc/{checker}") or " Z" in open(f"/proc/{checker}/stat").read()[:40]:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(checker, 9)
+        pytest.fail("the checking process outlived the server")
