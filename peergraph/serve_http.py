@@ -57,6 +57,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport) -> None:
         self.head_timer: asyncio.TimerHandle | None = None
         self.head_bytes = 0
+        self.between_requests = True   # False from a head's end to its body's end
         if len(self.connections) >= 2 * self.limits.connection_limit:
             self.transport = transport
             transport.abort()
@@ -70,7 +71,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        reading_head = self.head_timer is not None
+        # The rest of a body refused before it was read is no head: it is parsed and dropped.
+        reading_head = self.head_timer is not None and self.between_requests
         if reading_head:
             self.head_bytes += len(data)
         super().data_received(data)
@@ -81,11 +83,20 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._stop_head_timer()
+        self.between_requests = False
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.between_requests = True
+        # Answered before its body was all in (a 413): only now does the next head start.
+        if self.cycle.response_complete and not self.pipeline and not self.transport.is_closing():
+            self._await_head(self.limits.head_timeout)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        # Idle (uvicorn armed its keep-alive timer, no pipelined request started): time the next head.
+        # Idle (uvicorn armed its keep-alive timer, no pipelined request started): time the next head,
+        # or the rest of a body still coming in after an early answer.
         if self.timeout_keep_alive_task is not None and not self.transport.is_closing():
             self._await_head(self.limits.head_timeout)
 
