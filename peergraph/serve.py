@@ -99,6 +99,7 @@ def held_bytes(value) -> int:
 
 class AnswerCache:
     """Answers by query, format and dataset: the graph does not change while it is served.
+    (Also the checked job of a request, so that a repeated request is answered without a check.)
 
     Bounded by the bytes it keeps, the queries (its keys, which can be as long as the answers)
     as well as the answers; the least recently used go first.
@@ -106,10 +107,10 @@ class AnswerCache:
 
     def __init__(self, capacity: int):
         self.capacity, self.size = capacity, 0
-        self.answers: OrderedDict[object, tuple[bytes, int]] = OrderedDict()
+        self.answers: OrderedDict[object, tuple[object, int]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key) -> bytes | None:
+    def get(self, key):
         with self.lock:
             entry = self.answers.get(key)
             if entry is None:
@@ -117,7 +118,7 @@ class AnswerCache:
             self.answers.move_to_end(key)
             return entry[0]
 
-    def put(self, key, answer: bytes) -> None:
+    def put(self, key, answer) -> None:
         weight = held_bytes(key) + held_bytes(answer) + ENTRY_BYTES
         if weight > self.capacity // 8:
             return
@@ -449,8 +450,13 @@ def create_app(endpoint: Endpoint):
             if len(queries[0].encode()) > settings.query_bytes:
                 raise too_large("the query")
             formats = [name for field in FORMAT_FIELDS for name in fields.get(field, []) if name]
-            job = await checked(queries[0], request.headers.get("accept"), fields.get("default-graph-uri", []),
-                                fields.get("named-graph-uri", []), formats)
+            asked = (queries[0], request.headers.get("accept"), tuple(fields.get("default-graph-uri", [])),
+                     tuple(fields.get("named-graph-uri", [])), tuple(formats))
+            # A query asked before needs no check again: its job is kept with the answers.
+            job = endpoint.cache.get(asked)
+            if job is None:
+                job = await checked(*asked)
+                endpoint.cache.put(asked, job)
             # A repeated query is answered at once; any other waits for a worker in a thread.
             body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
             media = job.media_type
