@@ -14,9 +14,11 @@ process of :mod:`peergraph.serve_pool` under a time limit and a row limit.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import re
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -30,12 +32,13 @@ import pyoxigraph as ox
 from .errors import PeergraphError
 from .layout import BASE, GRAPH_BASE, Layout
 from .queries import STANDARD_PREFIXES, bindings_for, library
+from .serve_http import Limits, connection_limit, protocol_for
 from .serve_pool import Job, Pool, QueryFailed
-from .sparql_guard import Refused, check_query
+from .serve_checks import LongChecks
+from .sparql_guard import Checked, Refused, check_query
 from .store import bind
 
 WEB = Path(__file__).resolve().parent / "web"
-MAX_BODY = 1024 * 1024           # bytes: a query is text, never a data upload
 PREFIXES = dict(re.findall(r"PREFIX (\w*): <([^>]+)>", STANDARD_PREFIXES))
 
 RESULT_TYPES = {   # SELECT and ASK
@@ -52,6 +55,17 @@ ALIASES = {"application/json": "application/sparql-results+json", "application/x
            "application/x-turtle": "text/turtle", "text/plain": "application/n-triples",
            **{short: media for media, short in {**RESULT_TYPES, **GRAPH_TYPES}.items()},
            "ttl": "text/turtle", "ntriples": "application/n-triples", "json-ld": "application/ld+json"}
+# What the `format` names mean for a graph (CONSTRUCT, DESCRIBE, a resource): SPARQLWrapper sends
+# `xml` and `rdf+xml` for RDF/XML and `n3` for a reader of N3, which reads Turtle.
+GRAPH_ALIASES = {"xml": "application/rdf+xml", "rdf": "application/rdf+xml", "rdf+xml": "application/rdf+xml",
+                 "application/xml": "application/rdf+xml", "text/xml": "application/rdf+xml",
+                 "n3": "text/turtle", "text/n3": "text/turtle", "text/rdf+n3": "text/turtle",
+                 "json": "application/ld+json", "application/json": "application/ld+json"}
+FORMAT_FIELDS = ("format", "output", "results")   # the names clients use for it; SPARQLWrapper sends all three
+# A graph name the store never holds: a default graph (or a set of named graphs) left empty, as
+# the protocol has it when a request names only graphs of the other kind.
+NO_GRAPH = "urn:x-peergraph:no-graph"
+LONG_QUERY = 4 * 1024   # characters: longer queries are checked in a process of their own (named ones are shorter)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
@@ -61,37 +75,61 @@ class Settings:
     workers: int = 3
     time_limit: float = 10.0
     row_limit: int = 10_000
-    cache_bytes: int = 64 * 1024**2   # answers kept for repeated queries; 0 turns the cache off
+    cache_bytes: int = 64 * 1024**2   # queries and answers kept for repeated queries; 0 turns the cache off
+    # What one client may hold of the server (see README, "Serving the graph").
+    query_bytes: int = 64 * 1024      # a query, or a POST body; the longest named question is 2.4 KB
+    head_bytes: int = 64 * 1024       # request line and headers: a GET query that long goes in a POST body
+    head_timeout: float = 10.0        # s to send the request line and headers, and again the body
+    keep_alive: float = 5.0           # s an idle connection stays open between requests
+    connection_limit: int = 256       # open connections; a request past them gets 503
+
+
+ENTRY_BYTES = 256   # the bookkeeping of one cache entry: its key object, its slot in the dictionary
+
+
+def held_bytes(value) -> int:
+    """Bytes a cache key or answer keeps alive: its own object and every string it holds."""
+    size = sys.getsizeof(value)
+    if isinstance(value, (tuple, list)):
+        size += sum(held_bytes(item) for item in value)
+    elif dataclasses.is_dataclass(value):
+        size += sum(held_bytes(getattr(value, field.name)) for field in dataclasses.fields(value))
+    return size
 
 
 class AnswerCache:
     """Answers by query, format and dataset: the graph does not change while it is served.
+    (Also the checked job of a request, so that a repeated request is answered without a check.)
 
-    Bounded by the total size of the answers kept; the least recently used go first.
+    Bounded by the bytes it keeps, the queries (its keys, which can be as long as the answers)
+    as well as the answers; the least recently used go first.
     """
 
     def __init__(self, capacity: int):
         self.capacity, self.size = capacity, 0
-        self.answers: OrderedDict[tuple, bytes] = OrderedDict()
+        self.answers: OrderedDict[object, tuple[object, int]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key):
         with self.lock:
-            answer = self.answers.get(key)
-            if answer is not None:
-                self.answers.move_to_end(key)
-            return answer
+            entry = self.answers.get(key)
+            if entry is None:
+                return None
+            self.answers.move_to_end(key)
+            return entry[0]
 
-    def put(self, key: tuple, answer: bytes) -> None:
-        if len(answer) > self.capacity // 8:
+    def put(self, key, answer) -> None:
+        weight = held_bytes(key) + held_bytes(answer) + ENTRY_BYTES
+        if weight > self.capacity // 8:
             return
         with self.lock:
-            if key not in self.answers:
-                self.answers[key] = answer
-                self.size += len(answer)
+            if key in self.answers:
+                return
+            self.answers[key] = (answer, weight)
+            self.size += weight
             while self.size > self.capacity:
-                _, dropped = self.answers.popitem(last=False)
-                self.size -= len(dropped)
+                _, (_, dropped) = self.answers.popitem(last=False)
+                self.size -= dropped
 
 
 # ---------------------------------------------------------------------------
@@ -151,8 +189,10 @@ class Endpoint:
         self.pool = Pool(str(data_path), PREFIXES, size=settings.workers, time_limit=settings.time_limit,
                          row_limit=settings.row_limit)
         self.cache = AnswerCache(settings.cache_bytes)
+        self.terms = _terms_by_document(store)
         self._page_data = None
         self._page_lock = threading.Lock()
+        self.long_checks = LongChecks()
 
     def page_data(self) -> dict:
         """The report's data and heatmap, computed once (the graph does not change while served)."""
@@ -177,19 +217,34 @@ class Endpoint:
                            "parameters": params, "text": text})
         return listed
 
-    def prepare(self, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> Job:
-        """Check a query and choose its answer's format: the job to run. Raises Refused or QueryFailed."""
+    def prepare(self, text: str, accept: str | None, default_graphs=(), named_graphs=(), formats=()) -> Job:
+        """Check a query and choose its answer's format: the job to run. Raises Refused or QueryFailed.
+
+        ``formats`` are the values of the `format`, `output` and `results` fields: the first one
+        that names a format this query can be answered in wins over ``accept``.
+        """
         for iri in (*default_graphs, *named_graphs):
             if iri not in self.graphs:
                 raise Refused(f"graph <{iri}> is not served here; the served graphs are listed in the "
                               "service description (GET /sparql)")
-        checked = check_query(text, self.graph_set, PREFIXES)
-        offered = list(GRAPH_TYPES if checked.form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES)
-        media = negotiate(accept, offered)
+        checked = self.check(text)
+        is_graph = checked.form in ("CONSTRUCT", "DESCRIBE")
+        offered = list(GRAPH_TYPES if is_graph else RESULT_TYPES)
+        media = named_format(formats, offered, is_graph) or negotiate(accept, offered)
         if media is None:
-            raise QueryFailed(406, f"cannot answer a {checked.form} query as {accept}; "
+            asked = ", ".join([*formats, accept or ""]).strip(", ")
+            raise QueryFailed(406, f"cannot answer a {checked.form} query as {asked}; "
                                    f"ask for one of {', '.join(offered)}")
+        if default_graphs or named_graphs:
+            # The protocol's fields make the whole dataset: a kind of graph they leave out is empty.
+            default_graphs, named_graphs = tuple(default_graphs) or (NO_GRAPH,), tuple(named_graphs) or (NO_GRAPH,)
         return Job(text, media, tuple(default_graphs), tuple(named_graphs), checked.has_dataset)
+
+    def check(self, text: str) -> Checked:
+        """:func:`check_query` on ``text``; a long text in a process of its own (see serve_checks)."""
+        if len(text) <= LONG_QUERY:
+            return check_query(text, self.graph_set, PREFIXES)
+        return self.long_checks.check(text, self.graph_set, PREFIXES)
 
     def execute(self, job: Job) -> bytes:
         """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
@@ -227,13 +282,33 @@ class Endpoint:
 
     def describe(self, iri: str) -> list[ox.Triple]:
         """Every triple about ``iri`` in the union graph (empty if the graph does not know it)."""
-        subject = ox.NamedNode(iri)
+        return self._about(ox.NamedNode(iri))
+
+    def _about(self, subject) -> list[ox.Triple]:
         # The same triple may sit in several named graphs: the union holds it once.
         pairs = dict.fromkeys((quad.predicate, quad.object) for quad in self.store.quads_for_pattern(subject, None, None))
         return [ox.Triple(subject, predicate, obj) for predicate, obj in pairs]
 
+    def describe_terms(self, document: str) -> list[tuple[str, list[ox.Triple]]]:
+        """The terms ``document#…`` the graph defines, each with every triple about it and about the
+        blank nodes it leads to (an OWL restriction, a list): a vocabulary's document holds its terms."""
+        described = []
+        for term in self.terms.get(document, []):
+            triples, seen = self.describe(term), set()
+            pending = [t.object for t in triples if isinstance(t.object, ox.BlankNode)]
+            while pending:
+                node = pending.pop()
+                if node not in seen:
+                    seen.add(node)
+                    more = self._about(node)
+                    triples += more
+                    pending += [t.object for t in more if isinstance(t.object, ox.BlankNode)]
+            described.append((term, triples))
+        return described
+
     def close(self) -> None:
         self.pool.close()
+        self.long_checks.close()
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -256,17 +331,65 @@ def _example(description: str) -> str | None:
 
 
 def local_path(iri: str) -> str:
-    """Where this server shows an IRI: its own path for the project's IRIs, /resource?iri=… for others."""
-    if iri.startswith(BASE) and "#" not in iri and not iri.startswith(GRAPH_BASE):
+    """Where this server shows an IRI: its own path for the project's IRIs, /resource?iri=… for others.
+
+    A term ``…/ontology#Duty`` is shown on its document's page, at the anchor ``#Duty``.
+    """
+    if iri.startswith(BASE) and not iri.startswith(GRAPH_BASE):
         return "/" + iri[len(BASE):]
     return "/resource?iri=" + quote(iri, safe="")
 
 
+def _terms_by_document(store: ox.Store) -> dict[str, list[str]]:
+    """The hash IRIs the graph says something about, by the document IRI before the `#`."""
+    terms: dict[str, set[str]] = {}
+    for quad in store.quads_for_pattern(None, None, None):
+        subject = quad.subject
+        if isinstance(subject, ox.NamedNode) and "#" in subject.value:
+            document, _, name = subject.value.partition("#")
+            if name:
+                terms.setdefault(document, set()).add(subject.value)
+    return {document: sorted(names) for document, names in terms.items()}
+
+
+def named_format(names, offered: list[str], is_graph: bool) -> str | None:
+    """The first of the `format` names (or media types) that is one of ``offered``, else None: the
+    Accept header decides then, so that a name this server does not use never costs a 406."""
+    for name in names:
+        wanted = name.strip().lower()
+        media = (GRAPH_ALIASES.get(wanted) if is_graph else None) or ALIASES.get(wanted, wanted)
+        if media in offered:
+            return media
+    return None
+
+
+def iri_problem(iri: str) -> str | None:
+    """Why ``iri`` cannot name a resource, or None."""
+    if not iri:
+        return "no IRI given: ask for /resource?iri=… with an absolute IRI (https://…)"
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        return f"<{iri}> is not an absolute IRI ({error}); give one such as https://w3id.org/peergraph/concept/gifts"
+    return None
+
+
+def endpoint_url(scope: dict) -> str:
+    """This endpoint's URL from the address the connection came in on, never from the client's Host
+    header, which anyone can set."""
+    host, port = scope["server"]
+    host = f"[{host}]" if ":" in host else host
+    return f"{scope.get('scheme', 'http')}://{host}:{port}/sparql"
+
+
 def create_app(endpoint: Endpoint):
     """The Starlette application serving ``endpoint``."""
+    import anyio
     from jinja2 import Environment, FileSystemLoader
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route
@@ -278,27 +401,45 @@ def create_app(endpoint: Endpoint):
     templates.filters["short"] = lambda iri: str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
     cors = {"Access-Control-Allow-Origin": "*"}
+    settings = endpoint.settings
+    # Checking a query is CPU work for the event loop's own thread to keep clear of; long ones
+    # take turns (see Endpoint.check), so that short ones always find a thread.
+    long_checks = anyio.CapacityLimiter(1)
 
     def refuse(status: int, message: str) -> Response:
         return PlainTextResponse(message + "\n", status_code=status, headers=cors)
 
-    async def body_of(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY:
-            raise QueryFailed(413, f"the request body is over {MAX_BODY} bytes; a query never needs that much")
+    def too_large(what: str) -> QueryFailed:
+        return QueryFailed(413, f"{what} is over {settings.query_bytes} bytes, the limit of this endpoint "
+                                f"(the longest named question is under 3 KB); shorten the query")
+
+    async def body_of(request: Request, limit: int) -> bytes:
+        """The body, read no further than ``limit`` bytes, within the head time limit."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large("the request body")
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise QueryFailed(413, f"the request body is over {MAX_BODY} bytes; a query never needs that much")
-            chunks.append(chunk)
+        try:
+            with anyio.fail_after(settings.head_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large("the request body")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise QueryFailed(408, f"the request body did not arrive within {settings.head_timeout:g} s") from None
         return b"".join(chunks)
+
+    async def checked(text: str, *args) -> Job:
+        if len(text) > LONG_QUERY:
+            return await anyio.to_thread.run_sync(endpoint.prepare, text, *args, limiter=long_checks)
+        return await run_in_threadpool(endpoint.prepare, text, *args)
 
     async def sparql(request: Request) -> Response:
         try:
-            fields = parse_qs(request.url.query, keep_blank_values=True)
+            fields = _fields(request.url.query)
             if request.method == "POST":
-                fields = await _posted_fields(request, fields, await body_of(request))
+                fields = await _posted_fields(request, fields, body_of, settings.query_bytes)
             if "update" in fields:
                 raise Refused("this endpoint is read-only: SPARQL Update (the `update` field) is refused")
             queries = fields.get("query", [])
@@ -306,11 +447,16 @@ def create_app(endpoint: Endpoint):
                 return await describe_service(request)
             if len(queries) > 1:
                 raise QueryFailed(400, "the request holds more than one `query`; send exactly one")
-            if len(queries[0]) > MAX_BODY:
-                raise QueryFailed(413, f"the query is over {MAX_BODY} characters; a query never needs that much")
-            accept = _format_override(fields) or request.headers.get("accept")
-            job = endpoint.prepare(queries[0], accept, fields.get("default-graph-uri", []),
-                                   fields.get("named-graph-uri", []))
+            if len(queries[0].encode()) > settings.query_bytes:
+                raise too_large("the query")
+            formats = [name for field in FORMAT_FIELDS for name in fields.get(field, []) if name]
+            asked = (queries[0], request.headers.get("accept"), tuple(fields.get("default-graph-uri", [])),
+                     tuple(fields.get("named-graph-uri", [])), tuple(formats))
+            # A query asked before needs no check again: its job is kept with the answers.
+            job = endpoint.cache.get(asked)
+            if job is None:
+                job = await checked(*asked)
+                endpoint.cache.put(asked, job)
             # A repeated query is answered at once; any other waits for a worker in a thread.
             body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
             media = job.media_type
@@ -324,10 +470,15 @@ def create_app(endpoint: Endpoint):
         media = negotiate(request.headers.get("accept"), list(GRAPH_TYPES))
         if media is None:
             return refuse(406, f"the service description is available as {', '.join(GRAPH_TYPES)}")
-        url = str(request.url.replace(query="", fragment=""))
-        body = ox.serialize(endpoint.service_description(url), format=ox.RdfFormat.from_media_type(media),
+        body = ox.serialize(endpoint.service_description(endpoint_url(request.scope)),
+                            format=ox.RdfFormat.from_media_type(media),
                             prefixes={"sd": SD})
         return Response(body, media_type=_with_charset(media), headers={**cors, "Vary": "Accept"})
+
+    async def options(request: Request) -> Response:
+        """OPTIONS without CORS preflight headers (the middleware answers those): what may be asked."""
+        allowed = "GET, POST, OPTIONS" if request.url.path == "/sparql" else "GET, HEAD, OPTIONS"
+        return Response(status_code=204, headers={**cors, "Allow": allowed})
 
     async def read_only(request: Request) -> Response:
         return refuse(405, f"this endpoint is read-only: {request.method} {request.url.path} is refused "
@@ -349,19 +500,24 @@ def create_app(endpoint: Endpoint):
             iri = request.query_params.get("iri", "")
         else:
             iri = BASE + request.path_params["path"]
+        problem = iri_problem(iri)
+        if problem:
+            return refuse(400, problem)
         triples = await run_in_threadpool(endpoint.describe, iri)
-        if not triples:
+        terms = await run_in_threadpool(endpoint.describe_terms, iri)
+        if not triples and not terms:
             return refuse(404, f"<{iri}> is not in the graph; the page / lists the concepts and codes")
-        wanted = request.query_params.get("format")
-        accept = ALIASES.get(wanted.lower(), wanted) if wanted else request.headers.get("accept")
-        media = negotiate(accept, ["text/html", *GRAPH_TYPES])
+        offered = ["text/html", *GRAPH_TYPES]
+        media = named_format(request.query_params.getlist("format"), offered, True) or \
+            negotiate(request.headers.get("accept"), offered)
         if media is None:
             return refuse(406, f"<{iri}> is available as text/html, {', '.join(GRAPH_TYPES)}")
         headers = {"Vary": "Accept"}
         if media != "text/html":
-            body = ox.serialize(triples, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
+            everything = triples + [triple for _, about in terms for triple in about]
+            body = ox.serialize(everything, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
             return Response(body, media_type=_with_charset(media), headers={**headers, **cors})
-        html = await run_in_threadpool(_render_resource, templates, endpoint, iri, triples)
+        html = await run_in_threadpool(_render_resource, templates, endpoint, iri, triples, terms)
         return HTMLResponse(html, headers=headers)
 
     routes = [
@@ -372,37 +528,50 @@ def create_app(endpoint: Endpoint):
         Route("/resource", resource, methods=["GET"]),
         Route("/{path:path}", resource, methods=["GET"]),
         Route("/{path:path}", read_only, methods=["PUT", "POST", "DELETE", "PATCH"]),
+        Route("/{path:path}", options, methods=["OPTIONS"]),
     ]
+    # CORS preflight: a browser tool of another site may POST application/sparql-query.
+    preflight = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                           allow_headers=["Content-Type", "Accept"])
 
     async def not_allowed(request: Request, exc) -> Response:
         if request.method in ("PUT", "DELETE", "PATCH", "POST"):
             return await read_only(request)
         return refuse(405, f"{request.method} is not supported here; use GET, or POST to /sparql")
 
-    return Starlette(routes=routes, exception_handlers={405: not_allowed})
+    return Starlette(routes=routes, exception_handlers={405: not_allowed}, middleware=[preflight])
 
 
-async def _posted_fields(request, fields: dict, body: bytes) -> dict:
-    """The protocol's fields from a POST: a form, or a query as the body."""
+def _fields(encoded: str) -> dict[str, list[str]]:
+    """The fields of a query string or form; a percent-escape that is not UTF-8 is a 400."""
+    try:
+        return parse_qs(encoded, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise QueryFailed(400, "the request's fields are not UTF-8 once percent-decoded; encode the "
+                               "query as UTF-8") from None
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryFailed(400, f"the request body is not UTF-8 text (byte {error.start} is {body[error.start]:#04x}); "
+                               "send the query encoded as UTF-8") from None
+
+
+async def _posted_fields(request, fields: dict, body_of, limit: int) -> dict:
+    """The protocol's fields from a POST: a form, or a query as the body (read by ``body_of``)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    text = body.decode("utf-8", errors="replace")
-    if media == "application/x-www-form-urlencoded":
-        return {**fields, **parse_qs(text, keep_blank_values=True)}
+    if media == "application/x-www-form-urlencoded":   # percent-encoding can triple a query's length
+        return {**fields, **_fields(_text(await body_of(request, 3 * limit)))}
     if media == "application/sparql-query":
-        return {**fields, "query": [text]}
+        return {**fields, "query": [_text(await body_of(request, limit))]}
     if media == "application/sparql-update":
         raise Refused("this endpoint is read-only: SPARQL Update (application/sparql-update) is refused")
     if media in GRAPH_TYPES or media in ("application/n-quads", "application/trig"):
         raise Refused(f"this endpoint is read-only: Graph Store writes ({media}) are refused")
     raise QueryFailed(415, f"cannot read a POST body of type {media or 'none'}; send "
                            "application/sparql-query or a form with query=…")
-
-
-def _format_override(fields: dict) -> str | None:
-    wanted = (fields.get("format") or [None])[0]
-    if wanted is None:
-        return None
-    return ALIASES.get(wanted.lower(), wanted)
 
 
 def _with_charset(media: str) -> str:
@@ -413,19 +582,32 @@ def _all_prefixes() -> dict:
     return {**PREFIXES, "code": BASE + "code/", "owl": "http://www.w3.org/2002/07/owl#"}
 
 
-def _render_resource(templates, endpoint: Endpoint, iri: str, triples: list[ox.Triple]) -> str:
+def _rows(triples: list[ox.Triple]) -> tuple[dict, list]:
     values: dict[str, list] = {}
     for triple in triples:
         values.setdefault(triple.predicate.value, []).append(triple.object)
-    label = next((o.value for o in values.get(RDFS_LABEL, []) + values.get(SKOS + "prefLabel", [])
-                  if isinstance(o, ox.Literal)), iri)
-    rows = [(predicate, sorted(objects, key=str)) for predicate, objects in sorted(values.items())]
+    return values, [(predicate, sorted(objects, key=str)) for predicate, objects in sorted(values.items())]
+
+
+def _label(values: dict, fallback: str) -> str:
+    return next((o.value for o in values.get(RDFS_LABEL, []) + values.get(SKOS + "prefLabel", [])
+                 if isinstance(o, ox.Literal)), fallback)
+
+
+def _render_resource(templates, endpoint: Endpoint, iri: str, triples: list[ox.Triple], terms=()) -> str:
+    values, rows = _rows(triples)
+    label = _label(values, iri)
+    sections = []
+    for term, about in terms:   # own subjects only in the table; blank nodes are in the RDF forms
+        term_values, term_rows = _rows([t for t in about if t.subject == ox.NamedNode(term)])
+        name = term.partition("#")[2]
+        sections.append({"iri": term, "anchor": name, "label": _label(term_values, name), "rows": term_rows})
     concept = None
     if any(o.value == SKOS + "Concept" for o in values.get(RDF_TYPE.value, [])):
         data = endpoint.page_data()["data"]
         concept = {"codes": data["codes"], "texts": data["side_by_side"].get(iri, {})}
     return templates.get_template("resource.html.j2").render(
-        iri=iri, label=label, rows=rows, concept=concept, ox=ox)
+        iri=iri, label=label, rows=rows, concept=concept, terms=sections, ox=ox)
 
 
 # ---------------------------------------------------------------------------
@@ -442,7 +624,13 @@ def is_loopback(host: str) -> bool:
 def _server(endpoint: Endpoint):
     import uvicorn
 
-    config = uvicorn.Config(create_app(endpoint), log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    settings = endpoint.settings
+    connections = connection_limit(settings.connection_limit)
+    limits = Limits(settings.head_bytes, settings.head_timeout, connections)
+    # uvicorn answers 503 once its count, which includes the asking connection, reaches limit_concurrency.
+    config = uvicorn.Config(create_app(endpoint), http=protocol_for(limits), limit_concurrency=connections + 1,
+                            timeout_keep_alive=settings.keep_alive, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=2)
     return uvicorn.Server(config)
 
 

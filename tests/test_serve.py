@@ -313,11 +313,8 @@ def test_even_past_the_checks_the_engine_fetches_nothing(server, built, layout, 
 # ---------------------------------------------------------------------------
 
 def test_a_query_past_the_time_limit_is_stopped_and_reported(client):
-    started = time.monotonic()
     response = client.get("/sparql", params={"query": CARTESIAN})
-    took = time.monotonic() - started
-    assert response.status_code == 503 and "time limit" in response.text
-    assert TIME_LIMIT - 0.5 < took < TIME_LIMIT + 2
+    assert response.status_code == 503 and f"stopped at the time limit of {TIME_LIMIT:g} s" in response.text
     assert client.get("/sparql", params={"query": CODES}).status_code == 200   # its worker was replaced
 
 
@@ -331,14 +328,10 @@ def test_a_heavy_query_does_not_block_ordinary_ones(client, server):
     with ThreadPoolExecutor(2) as background, httpx.Client(base_url=server, timeout=30) as other:
         heavy = background.submit(client.get, "/sparql", params={"query": CARTESIAN})
         time.sleep(0.5)
-        latencies = []
-        for _ in range(20):
-            started = time.monotonic()
+        for _ in range(5):
             response = other.get("/sparql", params={"query": CODES})
-            latencies.append(time.monotonic() - started)
             assert response.status_code == 200 and len(response.json()["results"]["bindings"]) == 5
-        assert not heavy.done()                  # the heavy one was still running meanwhile
-        assert max(latencies) < 1.0, latencies
+        assert not heavy.done()                  # answered in order before the heavy one, still running
         assert heavy.result().status_code == 503
 
 
@@ -352,11 +345,22 @@ def test_a_result_over_the_row_limit_is_an_error_not_a_truncation(client, built)
     assert response.status_code == 200 and len(response.json()["results"]["bindings"]) == ROW_LIMIT
 
 
-def test_a_runaway_result_stops_at_the_size_limit_long_before_the_time_limit(client):
-    started = time.monotonic()
-    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
-    assert response.status_code == 422 and "MB, the limit of this endpoint" in response.text
-    assert time.monotonic() - started < TIME_LIMIT
+def test_a_runaway_result_stops_at_the_size_limit_not_the_time_limit(built, tmp_path):
+    """The result is refused for its size as soon as it is written that large: with a time limit it
+    never reaches however slow the machine, the answer names the size limit."""
+    from peergraph.serve import PREFIXES as SERVED_PREFIXES
+    from peergraph.serve_pool import RESULT_BYTES_LIMIT, Pool, QueryFailed
+
+    data = tmp_path / "graph.nq"
+    built.store.dump(data, format=ox.RdfFormat.N_QUADS)
+    pool = Pool(str(data), SERVED_PREFIXES, size=1, time_limit=600)
+    try:
+        with pytest.raises(QueryFailed) as failure:
+            pool.execute(Job("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "application/sparql-results+json"))
+    finally:
+        pool.close()
+    assert failure.value.status == 422
+    assert f"the result is over {RESULT_BYTES_LIMIT // 1024**2} MB, the limit of this endpoint" in str(failure.value)
 
 
 def test_a_huge_request_body_is_refused(client):
