@@ -35,7 +35,7 @@ from .queries import STANDARD_PREFIXES, bindings_for, library
 from .serve_http import Limits, connection_limit, protocol_for
 from .serve_pool import Job, Pool, QueryFailed
 from .serve_checks import LongChecks
-from .sparql_guard import Checked, Refused, check_query
+from .sparql_guard import MAX_QUERY_BYTES, Checked, Refused, check_query
 from .store import bind
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -77,7 +77,7 @@ class Settings:
     row_limit: int = 10_000
     cache_bytes: int = 64 * 1024**2   # queries and answers kept for repeated queries; 0 turns the cache off
     # What one client may hold of the server (see README, "Serving the graph").
-    query_bytes: int = 64 * 1024      # a query, or a POST body; the longest named question is 2.4 KB
+    query_bytes: int = MAX_QUERY_BYTES  # a query, or a POST body; the longest named question is 2.4 KB
     head_bytes: int = 64 * 1024       # request line and headers: a GET query that long goes in a POST body
     head_timeout: float = 10.0        # s to send the request line and headers, and again the body
     keep_alive: float = 5.0           # s an idle connection stays open between requests
@@ -461,7 +461,7 @@ def create_app(endpoint: Endpoint):
             body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
             media = job.media_type
         except Refused as refusal:
-            return refuse(403, str(refusal))
+            return refuse(refusal.status, str(refusal))
         except QueryFailed as failure:
             return refuse(failure.status, str(failure))
         return Response(body, media_type=_with_charset(media), headers={**cors, "Vary": "Accept"})

@@ -37,13 +37,21 @@ from .errors import PeergraphError
 # (queries/*.rq) is 2.4 KB, with brackets nested 9 deep and 60 operators; these bounds are
 # many times that. pyoxigraph's parser and evaluator recurse once per level: from about 3,000
 # nested braces, or 3,000 chained BINDs, a worker crashes.
-MAX_QUERY_BYTES = 32 * 1024     # UTF-8 bytes of query text
+MAX_QUERY_BYTES = 64 * 1024     # UTF-8 bytes of query text
 MAX_NESTING = 64                # brackets { ( [ and quoted triples << open at once
 MAX_OPERATORS = 1000            # brackets, operators and pattern keywords in the whole query
 
 
 class Refused(PeergraphError):
-    """A request the endpoint will not run; the message says why."""
+    """A request the endpoint will not run; the message says why. ``status`` is its HTTP status."""
+
+    status = 403  # a well-formed query that asks for what is not allowed here
+
+
+class Malformed(Refused):
+    """A text that is not SPARQL, or asks for more work than any query needs: a bad request."""
+
+    status = 400
 
 
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
@@ -172,7 +180,7 @@ def decode_codepoints(text: str) -> str:
     def character(match: re.Match) -> str:
         code = int(match.group()[2:], 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise Refused(f"{match.group()} is not a Unicode character; the query is not valid SPARQL")
+            raise Malformed(f"{match.group()} is not a Unicode character; the query is not valid SPARQL")
         return chr(code)
     return _CODEPOINT.sub(character, text)
 
@@ -199,7 +207,7 @@ def _lex(text: str, terminals: re.Pattern) -> list[Token]:
         match = terminals.match(text, position)   # always matches: what is skipped, then a token or none
         kind = match.lastgroup
         if kind == "unterminated":
-            raise Refused(f"the string opened with {match.group(kind)} at line {_Text(text).line(match.start(kind))} "
+            raise Malformed(f"the string opened with {match.group(kind)} at line {_Text(text).line(match.start(kind))} "
                           "is never closed, or holds an escape SPARQL does not have; the query is not valid SPARQL")
         position = match.end()
         if kind is not None:
@@ -242,7 +250,7 @@ def _prefixed_name(text: str, name: re.Match) -> Token | None:
 
 def _not_sparql(text: str, position: int) -> Refused:
     character = text[position]
-    return Refused(f"{character!r} at line {_Text(text).line(position)} is not part of any SPARQL token; "
+    return Malformed(f"{character!r} at line {_Text(text).line(position)} is not part of any SPARQL token; "
                    "the query is not valid SPARQL")
 
 
@@ -313,7 +321,7 @@ def _check_bounds(found: list[Token], where: _Text) -> None:
             if text in OPENING or (quoted and text == "<"):
                 depth += 1
                 if depth > MAX_NESTING:
-                    raise Refused(f"brackets are nested more than {MAX_NESTING} deep (line "
+                    raise Malformed(f"brackets are nested more than {MAX_NESTING} deep (line "
                                   f"{where.line(token.start)}); no query needs that: flatten the query")
             elif text in CLOSING or (quoted and text == ">"):
                 depth = max(0, depth - 1)
@@ -322,7 +330,7 @@ def _check_bounds(found: list[Token], where: _Text) -> None:
         elif token.kind == "word" and text.upper() in PATTERN_WORDS:
             operators += 1
         if operators > MAX_OPERATORS:
-            raise Refused(f"the query holds more than {MAX_OPERATORS} operators, brackets and pattern keywords "
+            raise Malformed(f"the query holds more than {MAX_OPERATORS} operators, brackets and pattern keywords "
                           f"(line {where.line(token.start)}); no query needs that: split it or use VALUES")
         previous = token
 
@@ -364,7 +372,7 @@ def check_query(text: str, served_graphs: set[str], prefixes: dict[str, str] | N
     """
     _check_size(text)
     if "\x00" in text:
-        raise Refused("the query holds a NUL character; send plain SPARQL text")
+        raise Malformed("the query holds a NUL character; send plain SPARQL text")
     prefixes = prefixes or {}
     findings = inspect(text, prefixes)
     _judge(findings, served_graphs)
@@ -378,7 +386,7 @@ def _check_size(text: str) -> None:
     # A character is 1 to 4 bytes in UTF-8: encode only when the length alone cannot decide.
     if len(text) > MAX_QUERY_BYTES or (len(text) * 4 > MAX_QUERY_BYTES
                                        and len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES):
-        raise Refused(f"the query is over {MAX_QUERY_BYTES // 1024} KB ({MAX_QUERY_BYTES} bytes), the limit here; "
+        raise Malformed(f"the query is over {MAX_QUERY_BYTES // 1024} KB ({MAX_QUERY_BYTES} bytes), the limit here; "
                       "no question needs that much text: use VALUES for lists or split the query")
 
 

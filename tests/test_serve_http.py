@@ -424,3 +424,16 @@ def test_a_body_that_does_not_arrive_in_time_is_408(server):
                      b"Content-Length: 100\r\n\r\nSELECT")
         answer = _one_response(sock)
     assert answer.startswith(b"HTTP/1.1 408") and f"within {HEAD_TIMEOUT:g} s".encode() in answer
+
+
+def test_deep_nesting_is_a_400_and_the_worker_serves_on(client):
+    # 10,000 nested groups once crashed a query worker on every such request.
+    deep = "SELECT * WHERE " + "{ " * 10_000 + "?s ?p ?o " + "} " * 10_000
+    response = client.post("/sparql", content=deep, headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "nested more than" in response.text, response.text[:300]
+    assert len(_codes(client.get("/sparql", params={"query": CODES}))) > 0
+
+
+def test_a_policy_refusal_stays_403(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert response.status_code == 403 and "SERVICE is refused" in response.text
