@@ -6,13 +6,15 @@ replaced; a replacement that cannot start (the served copy of the graph is gone,
 out of processes) is tried again with a growing delay, and meanwhile the pool answers with the
 workers it has, and says why it has fewer.
 
-Long queries never take every worker. A query still running after ``LONG_AFTER`` seconds is
-*long*: its worker is lowered in CPU priority, and it counts against the ``size`` long queries
-the pool runs at once. The pool always keeps a worker that runs no long query (and, once
-``size - 1`` queries are long, one more started in advance), so ``size + 1`` processes at most:
-a short query always finds a worker that frees up within milliseconds, even while ``size``
-clients send queries that only the time limit stops. A query that turns long while ``size``
-others are long is stopped at once with a 503 saying so.
+Long queries never take the workers of short ones. A query that has used ``LONG_AFTER`` seconds
+of CPU is *long* (CPU, not elapsed time: on a busy machine a short query may wait for a core
+longer than that): its worker is lowered in CPU priority and leaves the count of the pool,
+which starts another in its place. So ``size`` workers always serve short queries (each frees
+up within milliseconds), even while clients send queries that only the time limit stops. At
+most ``size`` queries are long at once (``2 * size`` processes at most); one that turns long
+while ``size`` others are long is stopped at once with a 503 saying so. A query that ran long
+before (the pool remembers the last ``KNOWN_LONG``, by digest) does not even take a worker of
+short queries for its first ``LONG_AFTER`` seconds: it gets a worker started for it.
 
 pyoxigraph evaluates ``SERVICE`` with its own HTTP client. The query checks refuse it, and,
 as a second wall, each worker moves into a network namespace of its own (no interface but a
@@ -24,6 +26,7 @@ accepts the risk (``require_isolation=False``).
 from __future__ import annotations
 
 import collections
+import hashlib
 import itertools
 import json
 import logging
@@ -37,7 +40,9 @@ import time
 from multiprocessing.connection import Connection
 from dataclasses import dataclass
 
-LONG_AFTER = 0.2            # seconds: most named questions take a few milliseconds
+LONG_AFTER = 0.2            # seconds of CPU: most named questions take a few milliseconds
+CHECK_EVERY = 0.05          # seconds between looks at a running query's CPU time
+KNOWN_LONG = 1024           # queries remembered as long, 16 bytes each
 START_TIMEOUT = 60.0        # seconds a worker may take to load the graph
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)   # seconds between tries to start a worker; the last repeats
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
@@ -219,6 +224,9 @@ _LAUNCHER = ("import json, sys; sys.path[:0] = json.loads(sys.argv[2]); "
              "from peergraph.serve_pool import _worker_process; _worker_process(int(sys.argv[1]))")
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class _Worker:
     def __init__(self, data_path: str, prefixes: dict, row_limit: int, isolate, require_isolation: bool):
         ours, theirs = socket.socketpair()
@@ -233,7 +241,7 @@ class _Worker:
             theirs.close()
         self.connection = Connection(ours.detach())
         self.connection.send((data_path, prefixes, row_limit, isolate, require_isolation))
-        self.long = False               # its query has run past LONG_AFTER
+        self.long = False               # its query has used LONG_AFTER seconds of CPU
         self.isolation_problem = None   # why it is not cut off from the network (when that was allowed)
 
     def wait_ready(self, timeout: float) -> tuple[str, str | None]:
@@ -248,6 +256,15 @@ class _Worker:
             self.isolation_problem = message[1]
             return "ready", None
         return message[0], message[1]
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the process has used (None where /proc does not say)."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS   # utime + stime
 
     def lower_priority(self) -> None:
         try:
@@ -322,12 +339,12 @@ class Pool:
         self.lock = threading.Lock()
         self.live: set[_Worker] = set()   # ready workers, idle or busy
         self.starting = 0                 # workers being started in the background
-        self.long_running = 0             # workers whose query has run past LONG_AFTER
+        self.long_running = 0             # workers whose query has used LONG_AFTER seconds of CPU
         self.start_failure: str | None = None   # why the last start failed, until one succeeds
+        self.known_long: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.closed = False
         self._closing = threading.Event()
         self._start_first(size)
-        self._top_up()   # the worker kept free of long queries, where size alone leaves none
         # Why the workers run with network access (allowed by require_isolation=False), or None.
         self.isolation_problem = next((w.isolation_problem for w in self.live if w.isolation_problem), None)
         self.isolated = self.isolation_problem is None
@@ -359,9 +376,8 @@ class Pool:
     # -- how many workers the pool keeps ------------------------------------------------------
 
     def _wanted(self) -> int:
-        """``size``, and one more once ``size - 1`` queries are long, so that a worker always runs no
-        long query (started before it is needed: a start takes a few tenths of a second)."""
-        return max(self.size, min(self.size + 1, self.long_running + 2))
+        """``size`` workers for queries that have not run long, besides those running long ones."""
+        return self.size + self.long_running
 
     def _top_up(self) -> None:
         """Start, in the background, the workers the pool lacks."""
@@ -421,7 +437,7 @@ class Pool:
     def _give_back(self, worker: _Worker) -> None:
         with self.lock:
             surplus = self.closed or len(self.live) + self.starting > self._wanted()
-        if surplus:   # the extra worker of a time with many long queries
+        if surplus:   # more workers than wanted, or the pool is closing
             self._retire(worker)
         else:
             self.idle.put(worker)
@@ -435,11 +451,54 @@ class Pool:
                 worker.long = True
         if not allowed:
             self._retire(worker)
-            running = f"{self.size} long {'query is' if self.size == 1 else 'queries are'} running already"
-            raise QueryFailed(503, f"{running}, the most this endpoint runs at once, so this one was stopped "
-                                   f"after {LONG_AFTER:g} s; try again shortly, or narrow it")
+            raise self._too_many_long(f"so this one was stopped after {LONG_AFTER:g} s")
         worker.lower_priority()
         self._top_up()
+
+    def _too_many_long(self, what_happened: str) -> QueryFailed:
+        running = f"{self.size} long {'query is' if self.size == 1 else 'queries are'} running already"
+        return QueryFailed(503, f"{running}, the most this endpoint runs at once, {what_happened}; "
+                                "try again shortly, or narrow it")
+
+    def _worker_for_long_query(self) -> _Worker:
+        """A worker started for a query known to be long, counted as long from the start."""
+        with self.lock:
+            allowed = self.long_running < self.size and not self.closed
+            if allowed:
+                self.long_running += 1
+                self.starting += 1
+        if not allowed:
+            raise self._too_many_long("and this query ran long before")
+        try:
+            worker = self._launch()
+            outcome, why = worker.wait_ready(START_TIMEOUT)
+        except OSError as error:
+            worker, outcome, why = None, "failed", f"no process could be started ({error.strerror})"
+        with self.lock:
+            self.starting -= 1
+            usable = outcome == "ready" and not self.closed
+            if usable:
+                self.live.add(worker)
+                worker.long = True
+            else:
+                self.long_running -= 1
+        if not usable:
+            if worker is not None:
+                worker.kill()
+            raise QueryFailed(503, f"no worker could be started for this long query ({why or 'stopping'}); "
+                                   "try again shortly")
+        worker.lower_priority()
+        return worker
+
+    def _remember(self, key: bytes, long: bool) -> None:
+        with self.lock:
+            if long:
+                self.known_long[key] = None
+                self.known_long.move_to_end(key)
+                while len(self.known_long) > KNOWN_LONG:
+                    self.known_long.popitem(last=False)
+            else:
+                self.known_long.pop(key, None)
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -454,31 +513,56 @@ class Pool:
             message += f" (only {live} of {self.size} workers run: starting one failed ({failure}))"
         return QueryFailed(503, message)
 
+    def _wait_for_answer(self, worker: _Worker, cpu_before: float | None) -> None:
+        """Until the worker answers: counted as long once its query has used LONG_AFTER s of CPU,
+        stopped at the time limit."""
+        started = time.monotonic()
+        wait = LONG_AFTER   # no query uses more CPU than the time it has had
+        while not worker.connection.poll(wait):
+            elapsed = time.monotonic() - started
+            if elapsed >= self.time_limit:
+                self._retire(worker)
+                raise QueryFailed(503, f"the query was stopped at the time limit of {self.time_limit:g} s; "
+                                       "narrow it or add a LIMIT")
+            if not worker.long:
+                cpu_now = worker.cpu_seconds()
+                used = elapsed if cpu_before is None or cpu_now is None else cpu_now - cpu_before
+                if used >= LONG_AFTER:
+                    self._ran_long(worker)
+            wait = min(CHECK_EVERY if not worker.long else self.time_limit, self.time_limit - elapsed)
+
     def execute(self, job: Job) -> bytes:
         """The serialized answer, or QueryFailed with the HTTP status to give."""
         with self.lock:
             hopeless = not self.live and self.start_failure is not None
         if hopeless:   # no worker to wait for: say why at once
             raise self._unavailable()
-        try:
-            worker = self.idle.get(timeout=self.queue_limit)
-        except queue.Empty:
-            raise self._unavailable() from None
+        key = hashlib.blake2b(repr(job).encode(), digest_size=16).digest()
+        with self.lock:
+            known_long = key in self.known_long
+        if known_long:
+            worker = self._worker_for_long_query()
+        else:
+            try:
+                worker = self.idle.get(timeout=self.queue_limit)
+            except queue.Empty:
+                raise self._unavailable() from None
+        cpu_before = worker.cpu_seconds()
         try:
             worker.connection.send(job)
-            started = time.monotonic()
-            if not worker.connection.poll(LONG_AFTER):
-                self._ran_long(worker)
-                if not worker.connection.poll(max(0.0, self.time_limit - (time.monotonic() - started))):
-                    self._retire(worker)
-                    raise QueryFailed(503, f"the query was stopped at the time limit of {self.time_limit:g} s; "
-                                           "narrow it or add a LIMIT")
+            self._wait_for_answer(worker, cpu_before)
             answer = worker.connection.recv()
+        except QueryFailed:   # stopped at the time limit, or one long query too many
+            self._remember(key, long=True)
+            raise
         except (EOFError, OSError, BrokenPipeError):
             self._retire(worker)
             if self.closed:
                 raise QueryFailed(503, "the server is stopping") from None
             raise QueryFailed(500, "the query stopped its worker (probably out of memory); narrow it") from None
+        if known_long or worker.long:   # forgotten once it runs short
+            cpu_after = worker.cpu_seconds()
+            self._remember(key, long=cpu_before is None or cpu_after is None or cpu_after - cpu_before >= LONG_AFTER)
         if worker.long:
             self._retire(worker)   # back to full priority only as a fresh process
         else:
