@@ -109,7 +109,21 @@ def _worker_process(fd: int) -> None:
     _worker_main(connection, *connection.recv())
 
 
-def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int, isolate,
+def _limit_cpu(seconds: float) -> None:
+    """Let this process use at most ``seconds`` more CPU. The server stops a query at its time
+    limit; a server itself killed (SIGKILL) cannot, and the query would run on alone."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(used.ru_utime + used.ru_stime + seconds) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
                  require_isolation: bool) -> None:
     isolation_problem = isolate()
     if isolation_problem and require_isolation:
@@ -134,6 +148,7 @@ def _worker_main(connection, data_path: str, prefixes: dict, row_limit: int, iso
             job = connection.recv()
         except EOFError:
             return
+        _limit_cpu(cpu_budget)
         try:
             connection.send(("ok", _answer(ox, store, job, prefixes, row_limit)))
         except QueryFailed as failure:
@@ -228,7 +243,8 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class _Worker:
-    def __init__(self, data_path: str, prefixes: dict, row_limit: int, isolate, require_isolation: bool):
+    def __init__(self, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
+                 require_isolation: bool):
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
@@ -240,7 +256,7 @@ class _Worker:
         finally:
             theirs.close()
         self.connection = Connection(ours.detach())
-        self.connection.send((data_path, prefixes, row_limit, isolate, require_isolation))
+        self.connection.send((data_path, prefixes, row_limit, cpu_budget, isolate, require_isolation))
         self.long = False               # its query has used LONG_AFTER seconds of CPU
         self.isolation_problem = None   # why it is not cut off from the network (when that was allowed)
 
@@ -370,7 +386,10 @@ class Pool:
             self.idle.put(worker)
 
     def _launch(self) -> _Worker:
-        return _Worker(self.data_path, self.prefixes, self.row_limit, self.isolate,
+        # CPU per query, past which a worker ends itself: never reached while this server lives,
+        # as a query uses at most as much CPU as the time it had.
+        cpu_budget = 2 * self.time_limit + 5
+        return _Worker(self.data_path, self.prefixes, self.row_limit, cpu_budget, self.isolate,
                        self.require_isolation)
 
     # -- how many workers the pool keeps ------------------------------------------------------

@@ -272,3 +272,16 @@ def test_a_query_that_ran_long_before_gets_a_worker_of_its_own(pools, graph_copy
         assert _codes(pool.execute(_job(CODES))) == SERVED_CODES
         assert not again.done()
         pool.close()
+
+
+def test_a_worker_left_alone_with_a_runaway_query_ends_at_its_cpu_budget(graph_copy):
+    """Were the server killed outright, nothing would stop its workers' queries at the time limit."""
+    worker = serve_pool._Worker(str(graph_copy), PREFIXES, 10_000, 1.0, serve_pool.isolate_from_network, True)
+    try:
+        assert worker.wait_ready(60) == ("ready", None)
+        worker.connection.send(_job(CARTESIAN))
+        with pytest.raises(EOFError):
+            worker.connection.recv()
+        assert worker.process.wait(60) == -signal.SIGXCPU
+    finally:
+        worker.kill()
