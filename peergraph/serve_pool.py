@@ -332,12 +332,6 @@ class _FairQueue:
             slot["given_up"] = True
         raise queue.Empty
 
-    def get_nowait(self):
-        with self.lock:
-            if not self.idle:
-                raise queue.Empty
-            return self.idle.popleft()
-
 
 class Pool:
     """``size`` worker processes answering one query each at a time (see the module's text for
