@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
+import logging
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -33,7 +35,7 @@ from .errors import PeergraphError
 from .layout import BASE, GRAPH_BASE, Layout
 from .queries import STANDARD_PREFIXES, bindings_for, library
 from .serve_http import Limits, connection_limit, protocol_for
-from .serve_pool import Job, Pool, QueryFailed
+from .serve_pool import Job, NotIsolated, Pool, PoolNotStarted, QueryFailed
 from .serve_checks import LongChecks
 from .sparql_guard import MAX_QUERY_BYTES, Checked, Refused, check_query
 from .store import bind
@@ -82,6 +84,7 @@ class Settings:
     head_timeout: float = 10.0        # s to send the request line and headers, and again the body
     keep_alive: float = 5.0           # s an idle connection stays open between requests
     connection_limit: int = 256       # open connections; a request past them gets 503
+    allow_networked_workers: bool = False   # start even where workers cannot be cut off from the network
 
 
 ENTRY_BYTES = 256   # the bookkeeping of one cache entry: its key object, its slot in the dictionary
@@ -187,7 +190,7 @@ class Endpoint:
         data_path = data_dir / "graph.nq"
         store.dump(data_path, format=ox.RdfFormat.N_QUADS)
         self.pool = Pool(str(data_path), PREFIXES, size=settings.workers, time_limit=settings.time_limit,
-                         row_limit=settings.row_limit)
+                         row_limit=settings.row_limit, require_isolation=not settings.allow_networked_workers)
         self.cache = AnswerCache(settings.cache_bytes)
         self.terms = _terms_by_document(store)
         self._page_data = None
@@ -639,7 +642,7 @@ def serving(store: ox.Store, layout: Layout, settings: Settings | None = None, h
             port: int = 0):
     """A running server in a background thread; yields its base URL (port 0: a free port)."""
     with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
-        endpoint = Endpoint(store, layout, settings or Settings(), Path(folder))
+        endpoint = _open_endpoint(store, layout, settings or Settings(), Path(folder))
         sock = server = None
         try:
             sock = _bind(host, port)
@@ -659,6 +662,59 @@ def serving(store: ox.Store, layout: Layout, settings: Settings | None = None, h
             if sock is not None:
                 sock.close()
             endpoint.close()
+
+
+NOT_ISOLATED = (
+    "the query workers cannot be cut off from the network on this host ({why}), so a query that got "
+    "past the checks could reach any address this machine can reach. Run peergraph serve as root, or "
+    "where unprivileged user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1, or on "
+    "Ubuntu kernel.apparmor_restrict_unprivileged_userns=0), or in a container allowed to create "
+    "namespaces (CAP_SYS_ADMIN); if this host accepts that risk, pass --allow-networked-workers")
+
+
+def _open_endpoint(store: ox.Store, layout: Layout, settings: Settings, folder: Path) -> Endpoint:
+    """The endpoint with its query workers running, or a PeergraphError saying why they are not."""
+    try:
+        return Endpoint(store, layout, settings, folder)
+    except NotIsolated as refusal:
+        raise PeergraphError(NOT_ISOLATED.format(why=refusal)) from None
+    except PoolNotStarted as failure:
+        raise PeergraphError(str(failure)) from None
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the served copy and the workers are cleaned up."""
+
+
+@contextlib.contextmanager
+def _cleaned_up_on_sigterm():
+    """Turn SIGTERM into an exception for the block (its ``finally`` clauses and temporary folders
+    run), then end the process by SIGTERM as before. SIGINT already raises KeyboardInterrupt."""
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # one is enough: the cleanup takes a moment
+        raise _Terminated()
+
+    if threading.current_thread() is not threading.main_thread():   # only the main thread gets signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)   # whoever sent it sees the process end by it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _warnings_to_stderr() -> None:
+    """The pool's warnings (a worker that cannot start, and why) as the command's other warnings."""
+    logger = logging.getLogger("peergraph")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("peergraph: warning: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
 
 
 def _url(sock: socket.socket) -> str:
@@ -689,12 +745,18 @@ def add_commands(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     serve.add_argument("--workers", type=int, default=Settings.workers,
-                       help=f"query worker processes (default: {Settings.workers})")
+                       help=f"query worker processes kept for short queries (default: {Settings.workers}); "
+                            "as many more run queries that have used 0.2 s of CPU")
     serve.add_argument("--time-limit", type=float, default=Settings.time_limit, metavar="SECONDS",
                        help=f"time limit per query (default: {Settings.time_limit:g})")
     serve.add_argument("--row-limit", type=int, default=Settings.row_limit, metavar="ROWS",
                        help=f"most rows (or triples) a query may return (default: {Settings.row_limit})")
     serve.add_argument("--no-cache", action="store_true", help="evaluate every query, even one answered before")
+    serve.add_argument("--allow-networked-workers", action="store_true",
+                       help="start even where the query workers cannot be cut off from the network (no network "
+                            "namespace: not root and no user namespaces, or a container without CAP_SYS_ADMIN); "
+                            "SERVICE and LOAD are then kept out by the query checks alone. Without it, serve "
+                            "refuses to start on such a host")
     serve.set_defaults(run=_serve)
 
 
@@ -707,23 +769,34 @@ def _serve(args) -> int:
     if not 0 <= args.port <= 65535:
         raise PeergraphError(f"--port {args.port} is not a TCP port; use 1-65535 (or 0 for any free port)")
     layout = layout_of(args)
-    settings = Settings(args.workers, args.time_limit, args.row_limit, 0 if args.no_cache else Settings.cache_bytes)
+    settings = Settings(args.workers, args.time_limit, args.row_limit, 0 if args.no_cache else Settings.cache_bytes,
+                        allow_networked_workers=args.allow_networked_workers)
     if not is_loopback(args.host):
         print(f"peergraph: warning: listening on {args.host}, reachable from other machines", flush=True)
-    store = knowledge_graph(layout)
-    sock = _bind(args.host, args.port)
-    with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
-        endpoint = Endpoint(store, layout, settings, Path(folder))
+    _warnings_to_stderr()
+    # Everything from here is undone on any exit: normal, Ctrl-C, SIGTERM, or a failed start.
+    with _cleaned_up_on_sigterm():
+        store = knowledge_graph(layout)
+        sock = _bind(args.host, args.port)
         try:
-            url = _url(sock)
-            if not endpoint.pool.isolated:
-                print("peergraph: warning: the query workers could not be cut off from the network here "
-                      "(no network namespaces); SERVICE is still refused before any query runs", flush=True)
-            # The page's heatmap takes a second to draw: draw it before the first visitor asks.
-            threading.Thread(target=endpoint.page_data, daemon=True).start()
-            print(f"serving the graph at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops", flush=True)
-            _server(endpoint).run(sockets=[sock])   # in the main thread: it stops on SIGINT and SIGTERM
+            with tempfile.TemporaryDirectory(prefix="peergraph-serve-") as folder:
+                endpoint = _open_endpoint(store, layout, settings, Path(folder))
+                try:
+                    _run(endpoint, sock)
+                finally:
+                    endpoint.close()
         finally:
-            endpoint.close()
             sock.close()
     return 0
+
+
+def _run(endpoint: Endpoint, sock: socket.socket) -> None:
+    url = _url(sock)
+    if not endpoint.pool.isolated:
+        print(f"peergraph: warning: the query workers run with network access here "
+              f"({endpoint.pool.isolation_problem}), as --allow-networked-workers allows; SERVICE and LOAD "
+              "are kept out by the query checks alone", flush=True)
+    # The page's heatmap takes a second to draw: draw it before the first visitor asks.
+    threading.Thread(target=endpoint.page_data, daemon=True).start()
+    print(f"serving the graph at {url}/ (SPARQL endpoint {url}/sparql); Ctrl-C stops", flush=True)
+    _server(endpoint).run(sockets=[sock])   # in the main thread: it stops on SIGINT and SIGTERM

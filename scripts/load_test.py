@@ -1,17 +1,18 @@
 """A bounded load test of ``peergraph serve`` on loopback.
 
 Starts ``peergraph serve`` on a free 127.0.0.1 port, then for a fixed time runs CLIENTS
-clients that send the named questions (each with its example parameters) while one more
-client sends a hostile query (a cartesian product that only the time limit stops) in a loop.
-Prints throughput and the p50/p99 latency of the ordinary queries, and the errors; stops by
-itself. Nothing leaves the machine.
+light clients that send the named questions (each with its example parameters) while HEAVY
+more clients each send a heavy query (a cartesian product that only the time limit stops) in
+a loop. Prints throughput and the p50/p99 latency of the light queries, what the heavy ones
+got, and the errors; stops by itself. Nothing leaves the machine.
 
-    .venv/bin/python scripts/load_test.py [--seconds 60] [--clients 16] [--no-cache]
+    .venv/bin/python scripts/load_test.py [--seconds 60] [--clients 16] [--heavy 1] [--no-cache]
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import multiprocessing
@@ -26,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 PROCESSES = 4   # client processes, so that the clients themselves are not held back by one GIL
 
 
@@ -52,11 +53,11 @@ def _request(connection: http.client.HTTPConnection, query: str) -> tuple[int, b
     return response.status, response.read()
 
 
-def _client(port: int, queries: list[str], until: float, offset: int, out: list) -> None:
+def _client(port: int, queries: list[tuple[str, str]], until: float, offset: int, out: list) -> None:
     connection = _connection(port, 30)
     latencies, errors, number = [], [], offset
     while time.monotonic() < until:
-        query = queries[number % len(queries)]
+        name, query = queries[number % len(queries)]
         number += 1
         started = time.perf_counter()
         try:
@@ -66,13 +67,13 @@ def _client(port: int, queries: list[str], until: float, offset: int, out: list)
             connection.close()
             connection = _connection(port, 30)
             continue
-        latencies.append(time.perf_counter() - started)
+        latencies.append((time.perf_counter() - started, name))
         if status != 200 or b'"results"' not in body:
             errors.append(f"{status}: {body[:120]!r}")
     out.append((latencies, errors))
 
 
-def _client_process(port: int, queries: list[str], until: float, threads: int, first: int, results) -> None:
+def _client_process(port: int, queries: list[tuple[str, str]], until: float, threads: int, first: int, results) -> None:
     out: list = []
     workers = [threading.Thread(target=_client, args=(port, queries, until, (first + i) * 7, out))
                for i in range(threads)]
@@ -83,11 +84,16 @@ def _client_process(port: int, queries: list[str], until: float, threads: int, f
     results.put(out)
 
 
-def _hostile(port: int, until: float, answers: list) -> None:
+def _heavy(port: int, until: float, answers: list) -> None:
     connection = _connection(port, 60)
     while time.monotonic() < until:
         started = time.perf_counter()
-        status, body = _request(connection, HOSTILE)
+        try:
+            status, body = _request(connection, HEAVY)
+        except (OSError, http.client.HTTPException) as error:
+            status, body = type(error).__name__, str(error).encode()
+            connection.close()
+            connection = _connection(port, 60)
         answers.append((status, time.perf_counter() - started, body[:80]))
 
 
@@ -99,12 +105,15 @@ def _percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients run (at most 600)")
-    parser.add_argument("--clients", type=int, default=16, help="ordinary clients (at most 64)")
+    parser.add_argument("--clients", type=int, default=16, help="light clients (at most 64)")
+    parser.add_argument("--heavy", type=int, default=1,
+                        help="clients sending a query that only the time limit stops (at most 16; default 1)")
     parser.add_argument("--no-cache", action="store_true", help="serve with the answer cache off")
     parser.add_argument("--workers", type=int, default=None, help="query worker processes of the server")
     args = parser.parse_args()
-    if not (0 < args.seconds <= 600 and 0 < args.clients <= 64):
-        parser.error("--seconds must be in (0, 600] and --clients in [1, 64]: the test is bounded")
+    if not (0 < args.seconds <= 600 and 0 < args.clients <= 64 and 0 <= args.heavy <= 16):
+        parser.error("--seconds must be in (0, 600], --clients in [1, 64] and --heavy in [0, 16]: "
+                     "the test is bounded")
 
     port = _free_port()
     command = [sys.executable, "-m", "peergraph.cli", "serve", "--port", str(port), "--host", "127.0.0.1"]
@@ -120,13 +129,14 @@ def main() -> int:
             return 1
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/api/queries")
-        queries = [query["text"] for query in json.loads(connection.getresponse().read())]
+        queries = [(query["name"], query["text"]) for query in json.loads(connection.getresponse().read())]
         connection.close()
 
         until = time.monotonic() + args.seconds
-        hostile_answers: list = []
-        hostile = threading.Thread(target=_hostile, args=(port, until, hostile_answers))
-        hostile.start()
+        heavy_answers: list = []
+        heavy = [threading.Thread(target=_heavy, args=(port, until, heavy_answers)) for _ in range(args.heavy)]
+        for thread in heavy:
+            thread.start()
         results = multiprocessing.get_context("spawn").Queue()
         per_process = [args.clients // PROCESSES + (1 if i < args.clients % PROCESSES else 0) for i in range(PROCESSES)]
         processes, first = [], 0
@@ -139,24 +149,30 @@ def main() -> int:
         outcomes = [item for _ in processes for item in results.get(timeout=args.seconds + 120)]
         for process in processes:
             process.join()
-        hostile.join()
+        for thread in heavy:
+            thread.join()
     finally:
         server.terminate()
         server.wait(30)
 
-    latencies = [value for outcome in outcomes for value in outcome[0]]
+    timed = [value for outcome in outcomes for value in outcome[0]]
+    latencies = [seconds for seconds, _ in timed]
     errors = [error for outcome in outcomes for error in outcome[1]]
-    print(f"{args.clients} clients × {len(queries)} named queries for {args.seconds:g} s on 127.0.0.1, "
-          f"answer cache {'off' if args.no_cache else 'on'}, {args.workers or 'default'} workers, "
-          f"{os.cpu_count()} cores")
-    print(f"ordinary queries: {len(latencies)} answered, {len(errors)} errors, "
+    print(f"{args.clients} light clients × {len(queries)} named queries and {args.heavy} heavy clients for "
+          f"{args.seconds:g} s on 127.0.0.1, answer cache {'off' if args.no_cache else 'on'}, "
+          f"{args.workers or 'default'} workers, {os.cpu_count()} cores")
+    print(f"light queries: {len(latencies)} answered, {len(errors)} errors, "
           f"{len(latencies) / args.seconds:.0f} per second")
     if latencies:
         print(f"latency: p50 {1000 * statistics.median(latencies):.1f} ms, "
               f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, max {1000 * max(latencies):.1f} ms")
-    statuses = sorted({status for status, _, _ in hostile_answers})
-    print(f"hostile query: sent {len(hostile_answers)} times, answered with HTTP {statuses}, "
-          f"each after {statistics.mean(t for _, t, _ in hostile_answers):.1f} s on average")
+        slowest = collections.Counter(name for seconds, name in timed if seconds >= _percentile(latencies, 0.99))
+        print("slowest 1%: " + ", ".join(f"{name} ×{count}" for name, count in slowest.most_common(5)))
+    if heavy_answers:
+        statuses = collections.Counter(str(status) for status, _, _ in heavy_answers)
+        print(f"heavy query: sent {len(heavy_answers)} times, answered with HTTP "
+              f"{', '.join(f'{status} ×{count}' for status, count in sorted(statuses.items()))}, "
+              f"each after {statistics.mean(t for _, t, _ in heavy_answers):.1f} s on average")
     for error in errors[:5]:
         print(f"  error: {error}")
     return 0 if not errors else 1
