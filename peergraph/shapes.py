@@ -135,7 +135,7 @@ def _joined(select: str, target: str) -> str:
 
 def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
     """All results of all shapes, and every (focus node, shape) pair a shape applies to."""
-    results, applies = [], set()
+    results, applies, seen = [], set(), set()
     targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
     for shape in shapes:
         if shape.target_query not in targeted:
@@ -146,7 +146,10 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:
             row = {name: from_ox(solution[name]) for name in names}
-            results.append(Result(shape, row["this"], row))
+            key = (shape.iri, tuple(row.items()))
+            if key not in seen:  # a fact stated in two graphs of the union matches twice
+                seen.add(key)
+                results.append(Result(shape, row["this"], row))
     return results, applies
 
 
