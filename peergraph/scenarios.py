@@ -48,9 +48,10 @@ SUFFIXES = (".ttl", ".json", ".jsonld")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # An IRI minted by a file (not a term of the knowledge graph) is renamed into the file's
 # own space when read, and named as written in every output.
+SCOPE_PREFIX = "urn:peergraph:file:"
 _SCOPED = re.compile(r"^urn:peergraph:file:[^:]*:")
 _NAMESPACE_LIKENESS = 0.94  # "…/ontology/" for "…/ontology#" is 0.97; "…/source/" for "…/code/" 0.91
-_PREFIX_DECLARATION = re.compile(r"(?:@prefix|PREFIX)\s+[\w.-]*:\s*<([^>]*)>", re.IGNORECASE)
+_PREFIX_DECLARATION = re.compile(r"^[ \t]*@?prefix[ \t]+[\w.-]*:[ \t]*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 
 # The lexical forms XML Schema allows, for the numeric and boolean types a scenario uses.
 _INTEGER = r"[+-]?[0-9]+"
@@ -121,7 +122,7 @@ class Batch:
 
 def as_written(term):
     """A node as its file wrote it: the file-scoped name of a minted IRI undone."""
-    if isinstance(term, URIRef) and _SCOPED.match(term):
+    if isinstance(term, URIRef) and term.startswith(SCOPE_PREFIX):
         return URIRef(_SCOPED.sub("", str(term), count=1))
     return term
 
@@ -348,18 +349,19 @@ class _Scope:
     """Renames the nodes a file mints into the file's own space; terms of the graph stay as they are."""
 
     def __init__(self, path: Path, known: set[str], bad: list):
-        self.prefix, self.known, self.bad = f"urn:peergraph:file:{_slug(path)}:", known, set(bad)
+        self.prefix, self.known, self.bad = f"{SCOPE_PREFIX}{_slug(path)}:", known, set(bad)
         self.renamed: dict[str, ox.NamedNode] = {}
 
     def node(self, term):
-        if not isinstance(term, ox.NamedNode):
+        if type(term) is not ox.NamedNode:  # a blank node, renamed when parsed
             return term
         iri = term.value
-        if iri not in self.renamed:
+        renamed = self.renamed.get(iri)
+        if renamed is None:
             minted = not iri.startswith(SCENARIO_BASE) and not iri.startswith(CHECKED_NAMESPACES) \
                 and iri not in self.known
-            self.renamed[iri] = ox.NamedNode(self.prefix + iri) if minted else term
-        return self.renamed[iri]
+            renamed = self.renamed[iri] = ox.NamedNode(self.prefix + iri) if minted else term
+        return renamed
 
     def value(self, triple):
         if triple.predicate.value == RDF_TYPE:  # a class, even one the graph does not know
@@ -374,7 +376,8 @@ class _Scope:
         return self.node(triple.object)
 
     def quads(self, triples: list, graph: ox.NamedNode):
-        return (ox.Quad(self.node(t.subject), t.predicate, self.value(t), graph) for t in triples)
+        node, value = self.node, self.value
+        return (ox.Quad(node(t.subject), t.predicate, value(t), graph) for t in triples)
 
 
 def _normalized(term):

@@ -145,11 +145,12 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
         solutions = store.query(shape.check_query, use_default_graph_as_union=True)
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:
+            key = (shape.iri, *(solution[name] for name in names))
+            if key in seen:  # a fact stated in two graphs of the union matches twice
+                continue
+            seen.add(key)
             row = {name: from_ox(solution[name]) for name in names}
-            key = (shape.iri, tuple(row.items()))
-            if key not in seen:  # a fact stated in two graphs of the union matches twice
-                seen.add(key)
-                results.append(Result(shape, row["this"], row))
+            results.append(Result(shape, row["this"], row))
     return results, applies
 
 

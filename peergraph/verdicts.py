@@ -19,7 +19,7 @@ from rdflib import URIRef
 
 from .errors import PeergraphError
 from .layout import Layout
-from .scenarios import Batch, as_written, read
+from .scenarios import SCOPE_PREFIX, Batch, as_written, read
 from .shapes import Result, Shape, read_shapes, run
 from .store import select
 
@@ -207,4 +207,6 @@ def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> s
 
 def _as_written(result: Result) -> Result:
     """A result naming the file's nodes as the file wrote them."""
+    if not any(isinstance(v, URIRef) and v.startswith(SCOPE_PREFIX) for v in result.row.values()):
+        return result
     return Result(result.shape, as_written(result.focus), {k: as_written(v) for k, v in result.row.items()})
