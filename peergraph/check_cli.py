@@ -52,11 +52,11 @@ def _check(args) -> int:
         text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
         if args.output and not outcome.problems:
             write_atomically(args.output, text)
-        elif not args.output:
+        else:  # a run with problems leaves the output file as it was; the good files' verdicts go to stdout
             emit(text)
     if outcome.problems:
         listed = "\n".join(f"  {problem}" for problem in outcome.problems)
-        kept = f"; {args.output} was left as it was" if args.output else ""
+        kept = f"; {args.output} was left as it was, the verdicts given are above" if args.output else ""
         print(f"peergraph: error: {len(outcome.problems)} problem(s) in the scenarios{kept}:\n{listed}",
               file=sys.stderr)
         return 2

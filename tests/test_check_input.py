@@ -161,12 +161,16 @@ def test_every_problem_of_every_file_in_one_pass_and_verdicts_for_the_good_files
 
 
 def test_the_command_prints_the_good_files_verdicts_and_exits_2(tmp_path):
-    write(tmp_path, "good.ttl", GIFT_OF_40)
-    write(tmp_path, "empty.ttl", "")
-    result = run_cli("check", str(tmp_path), "--code", "illinois-ncrs")
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    write(folder, "good.ttl", GIFT_OF_40)
+    write(folder, "empty.ttl", "")
+    earlier = write(tmp_path, "verdicts.json", "earlier verdicts\n")
+    result = run_cli("check", str(folder), "--code", "illinois-ncrs", "-o", str(earlier))
     assert result.returncode == 2
     assert "Illinois NCRS V – b: gift valued 40 USD is over the threshold of 25 USD" in result.stdout
-    assert f"{tmp_path / 'empty.ttl'}: the file is empty" in result.stderr
+    assert f"{folder / 'empty.ttl'}: the file is empty" in result.stderr
+    assert earlier.read_text(encoding="utf-8") == "earlier verdicts\n"  # a failed run leaves it as it was
 
 
 def test_a_code_option_that_leaves_out_every_code_a_scenario_is_bound_by_says_why(tmp_path):
