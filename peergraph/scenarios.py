@@ -144,7 +144,10 @@ def scenario_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
                 files.append(path)
         else:
             problems.append(f"{path}: no such file or folder.")
-    return files, problems
+    once = {}  # a file named twice (alone and in its folder) is read once
+    for path in files:
+        once.setdefault(path.resolve(), path)
+    return list(once.values()), problems
 
 
 def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:

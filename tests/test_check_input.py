@@ -79,6 +79,12 @@ def test_findings_are_not_repeated_when_files_repeat_a_scenario(checker, tmp_pat
         assert "gift valued 40 USD is over the threshold of 25 USD" in finding.message
 
 
+def test_a_file_named_twice_is_read_once(checker, tmp_path):
+    path = write(tmp_path, "gift.ttl", GIFT_OF_40)
+    outcome = checker.check([path, tmp_path])
+    assert outcome.problems == [] and len(outcome.scenarios) == 1
+
+
 def test_a_scenario_keeps_its_absolute_iri_in_the_output(checker, tmp_path):
     path = write(tmp_path, "absolute.ttl", GIFT_OF_40.replace("<#gift-40>", "<http://example.org/cases/gift-40>"))
     [scenario] = checker.check([path]).scenarios
