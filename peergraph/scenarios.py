@@ -105,6 +105,7 @@ class Batch:
     store: ox.Store
     files: dict[str, Path] = field(default_factory=dict)  # graph name -> file
     problems: list[str] = field(default_factory=list)
+    renames: bool = False  # whether any file minted an IRI, renamed into its own space
 
     def graph_of(self, node) -> str | None:
         """The scenario graph a node of a file is in (as subject, else as object)."""
@@ -172,13 +173,13 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
             batch.problems.append(str(error))
             continue
         batch.files[graph_name] = path
-        terms = _Terms.of(triples)
-        bad = terms.bad_literals()
-        found = _file_problems(path, text, terms, known, bad)
+        loaded = _FileGraph(path, known)
+        batch.store.bulk_extend(loaded.quads(triples, ox.NamedNode(graph_name)))
+        batch.renames = batch.renames or loaded.renames
+        found = _file_problems(path, text, loaded.terms, known)
         if found:
             batch.problems.extend(found)
             failed.add(graph_name)
-        batch.store.bulk_extend(_Scope(path, known, bad).quads(triples, ox.NamedNode(graph_name)))
     for graph_name, problem in _input_problems(batch, input_shapes):
         batch.problems.append(problem)
         failed.add(graph_name)
@@ -260,38 +261,17 @@ def _at(path: Path, line: int | None) -> str:
 
 @dataclass
 class _Terms:
-    """The distinct terms of a file, gathered in one pass over its triples."""
+    """The distinct terms of a file, gathered while it is loaded."""
 
     used: set[str] = field(default_factory=set)  # IRIs as predicates and objects
     subjects: set[str] = field(default_factory=set)  # IRIs as subjects
-    typed: set = field(default_factory=set)  # literals of a numeric or boolean type
+    bad: list = field(default_factory=list)  # numbers and yes/no values not of their type, or not finite
     has_scenario: bool = False
 
-    @classmethod
-    def of(cls, triples: list) -> "_Terms":
-        terms = cls()
-        for triple in triples:
-            subject, predicate, value = triple.subject, triple.predicate.value, triple.object
-            terms.used.add(predicate)
-            if isinstance(subject, ox.NamedNode):
-                terms.subjects.add(subject.value)
-            if isinstance(value, ox.NamedNode):
-                terms.used.add(value.value)
-                if predicate == RDF_TYPE and value.value == PG + "Scenario":
-                    terms.has_scenario = True
-            elif isinstance(value, ox.Literal) and value.datatype.value in _LEXICAL:
-                terms.typed.add(value)
-        return terms
 
-    def bad_literals(self) -> list:
-        """Numbers and yes/no values whose text is not of their type, and numbers that are not finite."""
-        return sorted((t for t in self.typed if _NOT_FINITE.fullmatch(t.value)
-                       or not re.fullmatch(_LEXICAL[t.datatype.value], t.value)), key=lambda t: t.value)
-
-
-def _file_problems(path: Path, text: str, terms: _Terms, known: frozenset[str], bad: list) -> list[str]:
+def _file_problems(path: Path, text: str, terms: _Terms, known: frozenset[str]) -> list[str]:
     """What makes a parsed file unfit for a verdict, each problem once."""
-    problems = _namespace_typos(path, text, terms, known) + _bad_literal_problems(path, text, bad)
+    problems = _namespace_typos(path, text, terms, known) + _bad_literal_problems(path, text, terms.bad)
     problems += _unknown_terms(path, terms, known) + _facts_about_the_graph(path, text, terms, known)
     if not terms.has_scenario:
         what = "is empty" if not terms.used else "states no pg:Scenario"
@@ -348,12 +328,17 @@ def _namespace(iri: str) -> str:
     return iri[:cut + 1] if cut >= 0 else iri
 
 
-class _Scope:
-    """Renames the nodes a file mints into the file's own space; terms of the graph stay as they are."""
+class _FileGraph:
+    """A file's triples as quads of its own graph, in one pass: the nodes the file mints renamed
+    into the file's own space (terms of the knowledge graph stay as they are), numbers
+    normalized, and the terms the checks need gathered."""
 
-    def __init__(self, path: Path, known: set[str], bad: list):
-        self.prefix, self.known, self.bad = f"{SCOPE_PREFIX}{_slug(path)}:", known, set(bad)
+    def __init__(self, path: Path, known: frozenset[str]):
+        self.prefix, self.known = f"{SCOPE_PREFIX}{_slug(path)}:", known
         self.renamed: dict[str, ox.NamedNode] = {}
+        self.renames = False
+        self.stored: dict = {}  # literal -> the literal stored
+        self.terms = _Terms()
 
     def node(self, term):
         if type(term) is not ox.NamedNode:  # a blank node, renamed when parsed
@@ -364,29 +349,46 @@ class _Scope:
             minted = not iri.startswith(SCENARIO_BASE) and not iri.startswith(CHECKED_NAMESPACES) \
                 and iri not in self.known
             renamed = self.renamed[iri] = ox.NamedNode(self.prefix + iri) if minted else term
+            self.renames = self.renames or minted
         return renamed
 
-    def value(self, triple):
-        if triple.predicate.value == RDF_TYPE:  # a class, even one the graph does not know
-            return triple.object
-        if isinstance(triple.object, ox.Literal):
-            if triple.object in self.bad:
-                # Already named as a problem: a valid stand-in keeps the input shapes from naming it
-                # again, and keeps a value that is not of its type out of every later reading.
-                boolean = triple.object.datatype.value == XSD + "boolean"
-                return ox.Literal("false" if boolean else "0", datatype=triple.object.datatype)
-            return _normalized(triple.object)
-        return self.node(triple.object)
+    def literal(self, term):
+        stored = self.stored.get(term)
+        if stored is None:
+            lexical = _LEXICAL.get(term.datatype.value)
+            if lexical and (_NOT_FINITE.fullmatch(term.value) or not re.fullmatch(lexical, term.value)):
+                self.terms.bad.append(term)
+                # Named as a problem: a valid stand-in keeps the input shapes from naming it again,
+                # and keeps a value that is not of its type out of every later reading.
+                boolean = term.datatype.value == XSD + "boolean"
+                stored = ox.Literal("false" if boolean else "0", datatype=term.datatype)
+            else:
+                stored = _normalized(term)
+            self.stored[term] = stored
+        return stored
 
-    def quads(self, triples: list, graph: ox.NamedNode):
-        node, value = self.node, self.value
-        return (ox.Quad(node(t.subject), t.predicate, value(t), graph) for t in triples)
+    def quads(self, triples: list, graph: ox.NamedNode) -> list:
+        terms, node, literal, quads = self.terms, self.node, self.literal, []
+        for triple in triples:
+            subject, predicate, value = triple.subject, triple.predicate, triple.object
+            terms.used.add(predicate.value)
+            if type(subject) is ox.NamedNode:
+                terms.subjects.add(subject.value)
+            if type(value) is ox.NamedNode:
+                terms.used.add(value.value)
+                if predicate.value == RDF_TYPE:  # a class, even one the graph does not know
+                    terms.has_scenario = terms.has_scenario or value.value == PG + "Scenario"
+                else:
+                    value = node(value)
+            elif type(value) is ox.Literal:
+                value = literal(value)
+            quads.append(ox.Quad(node(subject), predicate, value, graph))
+        return quads
 
 
 def _normalized(term):
     """Numbers typed as xsd:decimal whatever their form, so JSON and Turtle give the same graph."""
-    if isinstance(term, ox.Literal) and term.datatype.value in (XSD + "double", XSD + "float") \
-            and re.fullmatch(_LEXICAL[XSD + "double"], term.value):
+    if isinstance(term, ox.Literal) and term.datatype.value in (XSD + "double", XSD + "float"):
         text = format(Decimal(term.value).normalize(), "f")
         return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
     if isinstance(term, ox.Literal) and term.datatype.value == XSD + "decimal" and "." not in term.value:

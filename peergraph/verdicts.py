@@ -140,15 +140,16 @@ class Checker:
 
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
         results, applies = run(batch.store, self.shapes)
-        outcome = Outcome([], [_as_written(r) for r in results])
+        outcome = Outcome([], [_as_written(r) for r in results] if batch.renames else results)
         outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems)
         return outcome
 
     def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems) -> list[ScenarioVerdicts]:
-        acts, titles, file_of = defaultdict(dict), {}, {}
+        acts, titles, file_of, names = defaultdict(dict), {}, {}, {}
         for row in select(batch.store, _ACTS):
             scenario, node = str(row["scenario"]), str(row["act"])
             file_of[scenario] = str(batch.files[str(row["graph"])])
+            names[scenario] = str(as_written(row["scenario"]))
             written = as_written(row["act"])
             acts[scenario][node] = Act(node, str(written) if isinstance(written, URIRef) else None,
                                        str(row["kind"] or "act"), str(row["label"]) if row["label"] else None)
@@ -169,14 +170,14 @@ class Checker:
         for row in select(batch.store, _BOUND):
             bound[str(row["scenario"])].add(code_id(str(row["code"])))
         verdicts = []
-        for scenario in sorted(acts, key=lambda s: (file_of[s], str(as_written(URIRef(s))))):
+        for scenario in sorted(acts, key=lambda s: (file_of[s], names[s])):
             in_scope = [c for c in self.codes if (not codes or c in codes) and (not bound[scenario] or c in bound[scenario])]
             if not in_scope:
-                problems.append(_left_out(file_of[scenario], scenario, sorted(bound[scenario]), codes))
+                problems.append(_left_out(file_of[scenario], names[scenario], sorted(bound[scenario]), codes))
                 continue
             scenario_acts = sorted(acts[scenario].values(), key=lambda a: (a.kind, a.node))
             verdicts.append(ScenarioVerdicts(
-                str(as_written(URIRef(scenario))), file_of[scenario], titles[scenario],
+                names[scenario], file_of[scenario], titles[scenario],
                 [a.kind for a in scenario_acts],
                 [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked) for code in in_scope]))
         return verdicts
@@ -199,7 +200,7 @@ class Checker:
 
 def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> str:
     """Why a scenario gets no verdict: --code names none of the codes it is bound by."""
-    name = str(as_written(URIRef(scenario))).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    name = scenario.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     return (f"{file}: scenario {name} is bound by {', '.join(bound)} (pg:boundBy), which "
             f"--code {' --code '.join(codes)} leaves out, so it was checked against no code; add one of its "
             "codes to --code, or leave --code out.")
