@@ -135,7 +135,7 @@ def _joined(select: str, target: str) -> str:
 
 def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
     """All results of all shapes, and every (focus node, shape) pair a shape applies to."""
-    results, applies, seen = [], set(), set()
+    results, applies = [], set()
     targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
     for shape in shapes:
         if shape.target_query not in targeted:
@@ -145,10 +145,6 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
         solutions = store.query(shape.check_query, use_default_graph_as_union=True)
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:
-            key = (shape.iri, *(solution[name] for name in names))
-            if key in seen:  # a fact stated in two graphs of the union matches twice
-                continue
-            seen.add(key)
             row = {name: from_ox(solution[name]) for name in names}
             results.append(Result(shape, row["this"], row))
     return results, applies
