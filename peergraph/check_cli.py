@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
 from .build import knowledge_graph
 from .coverage import coverage, coverage_csv
 from .output import emit, write_atomically
-from .scenarios import json_context
+from .scenarios import MAX_FILE_BYTES, json_context
 from .shapes import shacl_report
 from .verdicts import Checker, Outcome
 
@@ -20,7 +21,10 @@ def add_commands(commands) -> None:
     check_cmd = commands.add_parser(
         "check", help="check scenarios against every code: a verdict per scenario and code",
         description="Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
-                    "code of ethics. Exit status: 0 no violation, 1 at least one violation, 2 bad input.")
+                    "code of ethics. Each file is checked on its own; a file over "
+                    f"{MAX_FILE_BYTES // 1024 // 1024} MB is refused. Exit status: 0 no violation, 1 at least one "
+                    "violation, 2 a problem with the input (every problem of every file is reported, and the other "
+                    "files still get their verdicts), or a scenario --code leaves without a code to check it against.")
     check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
     check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
                            help="check against this code only, e.g. illinois-ncrs (repeat for several)")
@@ -44,11 +48,18 @@ def _check(args) -> int:
 
     layout = layout_of(args)
     outcome = Checker(layout, knowledge_graph(layout)).check(args.scenarios, args.code or None)
-    text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
-    if args.output:
-        write_atomically(args.output, text)
-    else:
-        emit(text)
+    if outcome.scenarios or not outcome.problems:
+        text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
+        if args.output and not outcome.problems:
+            write_atomically(args.output, text)
+        else:  # a run with problems leaves the output file as it was; the good files' verdicts go to stdout
+            emit(text)
+    if outcome.problems:
+        listed = "\n".join(f"  {problem}" for problem in outcome.problems)
+        kept = f"; {args.output} was left as it was, the verdicts given are above" if args.output else ""
+        print(f"peergraph: error: {len(outcome.problems)} problem(s) in the scenarios{kept}:\n{listed}",
+              file=sys.stderr)
+        return 2
     return 1 if outcome.any_violation else 0
 
 
@@ -84,7 +95,8 @@ def as_json(outcome: Outcome) -> str:
         "verdicts": [{
             "code": v.code, "verdict": v.verdict,
             "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
-                          "text": f.provision.text, "message": f.message, "shape": f.shape} for f in v.findings],
+                          "text": f.provision.text, "message": f.message, "shape": f.shape,
+                          "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
             "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
         } for v in s.codes],
     } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"

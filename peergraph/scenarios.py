@@ -1,21 +1,28 @@
 """Reading scenario graphs: Turtle, or plain JSON through a context made from the ontology.
 
 A scenario file holds one scenario or many. Facts a file leaves out stay unknown.
-Reading checks what a verdict cannot be given without: that every term is one
-the ontology or the knowledge graph defines (with the nearest known term when
-not), and the shapes of ``shapes/scenario-input.ttl`` (required facts, numbers
-that are numbers and not negative). Any problem stops the run before a verdict.
+Each file is a world of its own: its blank nodes and the IRIs it mints are scoped
+to it when read, so two files that use the same IRI for a person never share
+that person's facts. Reading checks what a verdict cannot be given without: that
+the file is not over the size limit, parses, states at least one pg:Scenario,
+writes numbers as numbers, uses only terms the ontology or the knowledge graph
+defines (with the nearest known term or namespace when not), and passes the
+shapes of ``shapes/scenario-input.ttl`` (required facts, numbers not negative).
+Every problem of every file is collected in one pass; a file with a problem gets
+no verdict, and the other files are still judged.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from .errors import PeergraphError
@@ -25,6 +32,7 @@ from .store import to_ox
 
 PG = "https://w3id.org/peergraph/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SCENARIO_BASE = BASE + "scenario/"
 SCENARIO_GRAPH_BASE = GRAPH_BASE + "scenario/"
 CONTEXT_IRI = BASE + "scenario-context.jsonld"
@@ -35,6 +43,29 @@ CONTEXT_PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "dct": "http://purl.org/dc/terms/",
 }
 SUFFIXES = (".ttl", ".json", ".jsonld")
+# Larger files are refused before they are parsed: reading takes about 30 times a file's
+# size in memory. 10 MB holds some 25,000 scenarios; split larger batches into several files.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# An IRI minted by a file (not a term of the knowledge graph) is renamed into the file's
+# own space when read, and named as written in every output.
+SCOPE_PREFIX = "urn:peergraph:file:"
+_SCOPED = re.compile(r"^urn:peergraph:file:[^:]*:")
+_NAMESPACE_LIKENESS = 0.94  # "…/ontology/" for "…/ontology#" is 0.97; "…/source/" for "…/code/" 0.91
+_PREFIX_DECLARATION = re.compile(r"^[ \t]*@?prefix[ \t]+[\w.-]*:[ \t]*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+
+# The lexical forms XML Schema allows, for the numeric and boolean types a scenario uses.
+_INTEGER = r"[+-]?[0-9]+"
+_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_LEXICAL = {
+    **{XSD + name: _INTEGER for name in (
+        "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long",
+        "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")},
+    XSD + "decimal": _DECIMAL,
+    XSD + "double": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?",
+    XSD + "float": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?",
+    XSD + "boolean": r"true|false|1|0",
+}
+_NOT_FINITE = re.compile(r"[+-]?INF|NaN")
 
 _CONTEXT_QUERY = f"""
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -65,62 +96,97 @@ def json_context(kg: ox.Store) -> dict:
 
 @dataclass
 class Batch:
-    """Scenario files read into a copy of the knowledge graph's store, one named graph per file."""
+    """Scenario files read into a copy of the knowledge graph's store, one named graph per file.
+
+    ``files`` holds the files that passed every check; ``problems`` one sentence per
+    problem found, each naming its file.
+    """
 
     store: ox.Store
     files: dict[str, Path] = field(default_factory=dict)  # graph name -> file
+    problems: list[str] = field(default_factory=list)
+    renames: bool = False  # whether any file minted an IRI, renamed into its own space
 
-    def file_of(self, node) -> str:
+    def graph_of(self, node) -> str | None:
+        """The scenario graph a node of a file is in (as subject, else as object)."""
         term = to_ox(node) if isinstance(node, Node) else ox.NamedNode(node)  # rdflib terms are str too
-        for quad in self.store.quads_for_pattern(term, None, None, None):
-            if quad.graph_name.value in self.files:
-                return str(self.files[quad.graph_name.value])
-        return "a scenario file"
+        for pattern in ((term, None, None, None), (None, None, term, None)):
+            for quad in self.store.quads_for_pattern(*pattern):
+                if quad.graph_name.value.startswith(SCENARIO_GRAPH_BASE):
+                    return quad.graph_name.value
+        return None
 
     def scenario_quads(self):
         for name in self.files:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))
 
 
-def scenario_files(paths: list[Path]) -> list[Path]:
-    """The files named, and the scenario files (.ttl, .json) directly inside folders named."""
-    files = []
+def as_written(term):
+    """A node as its file wrote it: the file-scoped name of a minted IRI undone."""
+    if isinstance(term, URIRef) and term.startswith(SCOPE_PREFIX):
+        return URIRef(_SCOPED.sub("", str(term), count=1))
+    return term
+
+
+def scenario_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files named, and the scenario files (.ttl, .json) directly inside folders named;
+    and a sentence for each path that gives none."""
+    files, problems = [], []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
             if not found:
-                raise PeergraphError(f"{path}: no scenario files (*.ttl, *.json) in this folder.")
+                problems.append(f"{path}: no scenario files (*.ttl, *.json) in this folder.")
             files.extend(found)
         elif path.is_file():
             if path.suffix not in SUFFIXES:
-                raise PeergraphError(f"{path}: not a scenario file; give a .ttl or .json file.")
-            files.append(path)
+                problems.append(f"{path}: not a scenario file; give a .ttl or .json file.")
+            else:
+                files.append(path)
         else:
-            raise PeergraphError(f"{path}: no such file or folder.")
-    return files
+            problems.append(f"{path}: no such file or folder.")
+    once = {}  # a file named twice (alone and in its folder) is read once
+    for path in files:
+        once.setdefault(path.resolve(), path)
+    return list(once.values()), problems
 
 
 def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
-    """Parse and check scenario files; raise PeergraphError naming every problem found."""
+    """Parse and check scenario files, collecting every problem of every file.
+
+    Files with a problem are left out of the batch's store; the rest are ready to judge.
+    """
     batch = Batch(ox.Store())
     batch.store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
-    context = None
-    for path in scenario_files(paths):
+    files, batch.problems = scenario_files(paths)
+    known = _known_terms(kg)
+    context: list[dict] = []  # made once, when the first JSON file needs it
+    failed: set[str] = set()
+    for path in files:
         graph_name = SCENARIO_GRAPH_BASE + _slug(path)
         if graph_name in batch.files:
-            raise PeergraphError(f"{path}: two scenario files are named {path.stem!r}; rename one.")
+            batch.problems.append(f"{path}: two scenario files are named {path.stem!r}; rename one.")
+            continue
+        try:
+            text, triples = _parsed(path, kg, context)
+        except PeergraphError as error:
+            batch.problems.append(str(error))
+            continue
         batch.files[graph_name] = path
-        if path.suffix == ".ttl":
-            triples = _parse(path, path.read_bytes(), ox.RdfFormat.TURTLE)
-        else:
-            context = context or json_context(kg)
-            triples = _parse(path, _json_document(path, context), ox.RdfFormat.JSON_LD)
-        graph = ox.NamedNode(graph_name)
-        batch.store.bulk_extend(ox.Quad(t.subject, t.predicate, _normalized(t.object), graph) for t in triples)
-    problems = _unknown_terms(batch, kg) or _input_problems(batch, input_shapes)
-    if problems:
-        listed = "\n".join(f"  {problem}" for problem in problems)
-        raise PeergraphError(f"the scenarios have {len(problems)} problem(s):\n{listed}")
+        loaded = _FileGraph(path, known)
+        batch.store.bulk_extend(loaded.quads(triples, ox.NamedNode(graph_name)))
+        batch.renames = batch.renames or loaded.renames
+        found = _file_problems(path, text, loaded.terms, known)
+        if found:
+            batch.problems.extend(found)
+            failed.add(graph_name)
+    for graph_name, problem in _input_problems(batch, input_shapes):
+        batch.problems.append(problem)
+        failed.add(graph_name)
+    batch.problems.sort(key=lambda problem: problem.split(":", 1)[0])  # by file, each file's in order
+    for graph_name in failed:
+        batch.store.remove_graph(ox.NamedNode(graph_name))
+        del batch.files[graph_name]
     return batch
 
 
@@ -128,22 +194,42 @@ def _slug(path: Path) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in path.stem)
 
 
+def _parsed(path: Path, kg: ox.Store, context: list[dict]) -> tuple[str, list]:
+    """The file's text and triples; PeergraphError if it is too large or cannot be parsed."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PeergraphError(
+                f"{path}: {size / 1024 / 1024:.1f} MB, over the limit of {MAX_FILE_BYTES // 1024 // 1024} MB "
+                "for one scenario file; split it into several files and check them together.")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PeergraphError(f"{path}: cannot be read ({error}).") from None
+    if path.suffix == ".ttl":
+        return text, _parse(path, text.encode(), ox.RdfFormat.TURTLE)
+    if not context:
+        context.append(json_context(kg))
+    return text, _parse(path, _json_document(path, text, context[0]), ox.RdfFormat.JSON_LD)
+
+
 def _parse(path: Path, data: bytes, format: ox.RdfFormat) -> list:
     try:
-        return list(ox.parse(data, format=format, base_iri=SCENARIO_BASE + _slug(path)))
+        # Blank node labels are renamed: "_:p" in two files is two nodes.
+        return list(ox.parse(data, format=format, base_iri=SCENARIO_BASE + _slug(path), rename_blank_nodes=True))
     except SyntaxError as error:
         kind = "Turtle" if format == ox.RdfFormat.TURTLE else "JSON-LD"
         raise PeergraphError(f"{path}: invalid {kind} ({error}); fix the file.") from None
 
 
-def _json_document(path: Path, context: dict) -> bytes:
+def _json_document(path: Path, text: str, context: dict) -> bytes:
     """The file's JSON with the generated context in place of any named one."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise PeergraphError(f"{path}:{error.lineno}:{error.colno}: invalid JSON ({error.msg}).") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PeergraphError(f"{path}: cannot be read ({error}).") from None
+    except ValueError as error:  # NaN or Infinity, which JSON itself does not allow
+        line = _line_of(text, str(error))
+        raise PeergraphError(f"{path}:{line}: {error} is not a number; write a finite number.") from None
     items = document if isinstance(document, list) else [document]
     for item in items:
         if not isinstance(item, dict):
@@ -156,34 +242,176 @@ def _json_document(path: Path, context: dict) -> bytes:
     return json.dumps({"@context": context, "@graph": items}).encode()
 
 
+def _refuse_constant(name: str):
+    raise ValueError(name)
+
+
+def _line_of(text: str, *needles: str) -> int | None:
+    """The line of the first of ``needles`` found in the text (the parser gives no line)."""
+    for needle in needles:
+        index = text.find(needle)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1
+    return None
+
+
+def _at(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+@dataclass
+class _Terms:
+    """The distinct terms of a file, gathered while it is loaded."""
+
+    used: set[str] = field(default_factory=set)  # IRIs as predicates and objects
+    subjects: set[str] = field(default_factory=set)  # IRIs as subjects
+    bad: list = field(default_factory=list)  # numbers and yes/no values not of their type, or not finite
+    has_scenario: bool = False
+
+
+def _file_problems(path: Path, text: str, terms: _Terms, known: frozenset[str]) -> list[str]:
+    """What makes a parsed file unfit for a verdict, each problem once."""
+    problems = _namespace_typos(path, text, terms, known) + _bad_literal_problems(path, text, terms.bad)
+    problems += _unknown_terms(path, terms, known) + _facts_about_the_graph(path, text, terms, known)
+    if not terms.has_scenario:
+        what = "is empty" if not terms.used else "states no pg:Scenario"
+        problems.append(f"{path}: the file {what}; a scenario file needs at least one "
+                        f"<{PG}Scenario> with a pg:act, so there is nothing to check.")
+    return problems
+
+
+def _bad_literal_problems(path: Path, text: str, bad: list) -> list[str]:
+    """One sentence per bad value, in the order of the lines they are on."""
+    located = []
+    for term in bad:
+        type_name = "xsd:" + term.datatype.value[len(XSD):]
+        written = f'"{term.value}"^^{type_name}'
+        line = _line_of(text, f'"{term.value}"', term.value)
+        if _NOT_FINITE.fullmatch(term.value):
+            why = "is not a finite number; write the value as digits, for example 40 or 40.5."
+        else:
+            hint = {_INTEGER: "a whole number, for example 40", _LEXICAL[XSD + "boolean"]: "true or false"}.get(
+                _LEXICAL[term.datatype.value], "digits only, for example 40 or 40.5 (a currency goes in pg:currency)")
+            why = f"is not a valid {type_name}; write {hint}."
+        located.append((line or 0, f"{_at(path, line)}: {written} {why}"))
+    return [problem for _, problem in sorted(located)]
+
+
+def _namespace_typos(path: Path, text: str, terms: _Terms, known: frozenset[str]) -> list[str]:
+    """Namespaces that are near misses of peergraph's (``…/ontology/`` for ``…/ontology#``)."""
+    used = set(_PREFIX_DECLARATION.findall(text)) if path.suffix == ".ttl" else set()
+    used.update(_namespace(iri) for iri in terms.used if not iri.startswith(SCENARIO_BASE))
+    problems = []
+    for namespace in sorted(used - _namespaces(known)):
+        if namespace.startswith(CHECKED_NAMESPACES) or namespace.startswith(SCENARIO_BASE):
+            continue
+        close = difflib.get_close_matches(namespace, CHECKED_NAMESPACES, n=1, cutoff=_NAMESPACE_LIKENESS)
+        if close:
+            problems.append(f"{_at(path, _line_of(text, namespace))}: <{namespace}> is not a namespace of "
+                            f"peergraph; did you mean <{close[0]}>?")
+    return problems
+
+
+def _namespaces(known: frozenset[str]) -> frozenset[str]:
+    """The namespaces of the knowledge graph's terms, worked out once for a batch."""
+    if known not in _NAMESPACES:
+        _NAMESPACES.clear()
+        _NAMESPACES[known] = frozenset(_namespace(iri) for iri in known)
+    return _NAMESPACES[known]
+
+
+_NAMESPACES: dict[frozenset, frozenset] = {}
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[:cut + 1] if cut >= 0 else iri
+
+
+class _FileGraph:
+    """A file's triples as quads of its own graph, in one pass: the nodes the file mints renamed
+    into the file's own space (terms of the knowledge graph stay as they are), numbers
+    normalized, and the terms the checks need gathered."""
+
+    def __init__(self, path: Path, known: frozenset[str]):
+        self.prefix, self.known = f"{SCOPE_PREFIX}{_slug(path)}:", known
+        self.renamed: dict[str, ox.NamedNode] = {}
+        self.renames = False
+        self.stored: dict = {}  # literal -> the literal stored
+        self.terms = _Terms()
+
+    def node(self, term):
+        if type(term) is not ox.NamedNode:  # a blank node, renamed when parsed
+            return term
+        iri = term.value
+        renamed = self.renamed.get(iri)
+        if renamed is None:
+            minted = not iri.startswith(SCENARIO_BASE) and not iri.startswith(CHECKED_NAMESPACES) \
+                and iri not in self.known
+            renamed = self.renamed[iri] = ox.NamedNode(self.prefix + iri) if minted else term
+            self.renames = self.renames or minted
+        return renamed
+
+    def literal(self, term):
+        stored = self.stored.get(term)
+        if stored is None:
+            lexical = _LEXICAL.get(term.datatype.value)
+            if lexical and (_NOT_FINITE.fullmatch(term.value) or not re.fullmatch(lexical, term.value)):
+                self.terms.bad.append(term)
+                # Named as a problem: a valid stand-in keeps the input shapes from naming it again,
+                # and keeps a value that is not of its type out of every later reading.
+                boolean = term.datatype.value == XSD + "boolean"
+                stored = ox.Literal("false" if boolean else "0", datatype=term.datatype)
+            else:
+                stored = _normalized(term)
+            self.stored[term] = stored
+        return stored
+
+    def quads(self, triples: list, graph: ox.NamedNode) -> list:
+        terms, node, literal, quads = self.terms, self.node, self.literal, []
+        for triple in triples:
+            subject, predicate, value = triple.subject, triple.predicate, triple.object
+            terms.used.add(predicate.value)
+            if type(subject) is ox.NamedNode:
+                terms.subjects.add(subject.value)
+            if type(value) is ox.NamedNode:
+                terms.used.add(value.value)
+                if predicate.value == RDF_TYPE:  # a class, even one the graph does not know
+                    terms.has_scenario = terms.has_scenario or value.value == PG + "Scenario"
+                else:
+                    value = node(value)
+            elif type(value) is ox.Literal:
+                value = literal(value)
+            quads.append(ox.Quad(node(subject), predicate, value, graph))
+        return quads
+
+
 def _normalized(term):
     """Numbers typed as xsd:decimal whatever their form, so JSON and Turtle give the same graph."""
     if isinstance(term, ox.Literal) and term.datatype.value in (XSD + "double", XSD + "float"):
-        try:
-            value = Decimal(term.value)
-        except InvalidOperation:
-            return term
-        text = format(value.normalize(), "f")
+        text = format(Decimal(term.value).normalize(), "f")
         return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
     if isinstance(term, ox.Literal) and term.datatype.value == XSD + "decimal" and "." not in term.value:
         return ox.Literal(term.value + ".0", datatype=term.datatype)
     return term
 
 
-def _known_terms(kg: ox.Store) -> set[str]:
-    return {quad.subject.value for quad in kg.quads_for_pattern(None, None, None, None)
-            if isinstance(quad.subject, ox.NamedNode)}
+def _known_terms(kg: ox.Store) -> frozenset[str]:
+    return frozenset(quad.subject.value for quad in kg.quads_for_pattern(None, None, None, None)
+                     if isinstance(quad.subject, ox.NamedNode))
 
 
-def _unknown_terms(batch: Batch, kg: ox.Store) -> list[str]:
-    known = _known_terms(kg)
-    problems = set()
-    for quad in batch.scenario_quads():
-        for term in (quad.predicate, quad.object):  # subjects are the file's own nodes
-            if isinstance(term, ox.NamedNode) and term.value.startswith(CHECKED_NAMESPACES) and term.value not in known:
-                file = batch.files[quad.graph_name.value]
-                problems.add(f"{file}: unknown term {_short(term.value)}{_nearest(term.value, known)}")
-    return sorted(problems)
+def _unknown_terms(path: Path, terms: _Terms, known: set[str]) -> list[str]:
+    return [f"{path}: unknown term {_short(iri)}{_nearest(iri, known)}" for iri in sorted(terms.used)
+            if iri.startswith(CHECKED_NAMESPACES) and iri not in known]
+
+
+def _facts_about_the_graph(path: Path, text: str, terms: _Terms, known: set[str]) -> list[str]:
+    """A file states facts of its own nodes only: one that restates a threshold or a term
+    of the knowledge graph would change what every other file is judged against."""
+    of_the_graph = sorted(iri for iri in terms.subjects if iri in known or iri.startswith(CHECKED_NAMESPACES))
+    return [f"{_at(path, _line_of(text, _short(iri), iri))}: states facts about {_short(iri)}, a term of the "
+            "knowledge graph; a scenario file describes only its own scenarios, acts and people." for iri in of_the_graph]
 
 
 def _short(iri: str) -> str:
@@ -202,6 +430,15 @@ def _nearest(iri: str, known: set[str]) -> str:
     return "; it is not defined in the ontology, the concepts or the codes."
 
 
-def _input_problems(batch: Batch, input_shapes: Path) -> list[str]:
+def _input_problems(batch: Batch, input_shapes: Path) -> list[tuple[str, str]]:
+    """(graph, sentence naming the file) for each result of the input shapes, each once."""
     results, _ = run(batch.store, read_shapes(input_shapes))
-    return sorted({f"{batch.file_of(r.focus)}: {r.message}" for r in results})
+    problems = {}
+    for result in results:
+        nodes = (term for term in (result.focus, *result.row.values()) if isinstance(term, (URIRef, BNode)))
+        graph = next(filter(None, map(batch.graph_of, nodes)), None)
+        if graph is None:  # a node of no scenario file: the shapes target the files' nodes
+            continue
+        problems.setdefault(f"{batch.files[graph]}: {result.message}", graph)
+    return sorted(((graph, problem) for problem, graph in problems.items()), key=lambda pair: pair[1])
+

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from .errors import PeergraphError
 from .layout import Layout
-from .scenarios import Batch, read
+from .scenarios import SCOPE_PREFIX, Batch, as_written, read
 from .shapes import Result, Shape, read_shapes, run
 from .store import select
 
@@ -40,9 +41,10 @@ _ACTS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?scenario ?act ?kind ?title WHERE {
-  ?scenario a pg:Scenario ; pg:act ?act .
-  OPTIONAL { ?act a ?class . ?class rdfs:subClassOf pg:Act ; rdfs:label ?kind }
+SELECT ?graph ?scenario ?act ?kind ?label ?title WHERE {
+  GRAPH ?graph { ?scenario a pg:Scenario ; pg:act ?act . }
+  OPTIONAL { ?act a ?class . ?class rdfs:subClassOf pg:Act ; rdfs:label ?kind FILTER(?class != pg:Act) }
+  OPTIONAL { ?act rdfs:label ?label }
   OPTIONAL { ?scenario dct:title ?title }
 }
 """
@@ -51,6 +53,16 @@ _BOUND = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?scenario ?co
 
 def code_id(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Act:
+    """An act of a scenario: its IRI as written (None for a blank node), kind and label."""
+
+    node: str  # the node in the batch's store
+    iri: str | None
+    kind: str  # the label of its class, e.g. "gift accepted"
+    label: str | None  # the rdfs:label the scenario gives it, if any
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,7 @@ class Finding:
     provision: Provision
     message: str
     shape: str
-    act: str
+    act: Act
 
 
 @dataclass
@@ -91,6 +103,7 @@ class ScenarioVerdicts:
 class Outcome:
     scenarios: list[ScenarioVerdicts]
     results: list[Result]
+    problems: list[str] = field(default_factory=list)  # each names its file; any makes the run fail
 
     @property
     def any_violation(self) -> bool:
@@ -116,42 +129,57 @@ class Checker:
                 str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])))
 
     def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
+        """Verdicts for every file that can be read, and every problem of every other file."""
         unknown = sorted(set(codes or ()) - set(self.codes))
         if unknown:
             raise PeergraphError(f"unknown code {unknown[0]!r}; the codes are: {', '.join(self.codes)}.")
         batch = read(paths, self.kg, self.layout.scenario_input_shapes)
-        return self.judge(batch, codes)
+        outcome = self.judge(batch, codes)
+        outcome.problems[:0] = batch.problems
+        return outcome
 
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
         results, applies = run(batch.store, self.shapes)
-        return Outcome(self._verdicts(batch, results, applies, codes), results)
+        outcome = Outcome([], [_as_written(r) for r in results] if batch.renames else results)
+        outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems)
+        return outcome
 
-    def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes) -> list[ScenarioVerdicts]:
+    def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems) -> list[ScenarioVerdicts]:
+        acts, titles, file_of, names = defaultdict(dict), {}, {}, {}
+        for row in select(batch.store, _ACTS):
+            scenario, node = str(row["scenario"]), str(row["act"])
+            file_of[scenario] = str(batch.files[str(row["graph"])])
+            names[scenario] = str(as_written(row["scenario"]))
+            written = as_written(row["act"])
+            acts[scenario][node] = Act(node, str(written) if isinstance(written, URIRef) else None,
+                                       str(row["kind"] or "act"), str(row["label"]) if row["label"] else None)
+            titles[scenario] = str(row["title"]) if row["title"] else None
+        act_of = {node: act for scenario_acts in acts.values() for node, act in scenario_acts.items()}
         findings = defaultdict(list)  # (act, code) -> findings
         for result in results:
             provision = self.provision_of[result.shape.iri]
-            act = str(result.focus)
-            findings[act, provision.code].append(
-                Finding(_BY_IRI[result.shape.verdict], provision, result.message, result.shape.iri, act))
+            act = act_of.get(str(result.focus))
+            if act is not None:
+                findings[act.node, provision.code].append(
+                    Finding(_BY_IRI[result.shape.verdict], provision, result.message, result.shape.iri, act))
         checked = defaultdict(dict)  # (act, code) -> provisions whose shapes applied
         for focus, shape in applies:
             provision = self.provision_of[shape.iri]
             checked[str(focus), provision.code][provision.iri] = provision
-        acts, titles = defaultdict(list), {}
-        for row in select(batch.store, _ACTS):
-            scenario = str(row["scenario"])
-            acts[scenario].append((str(row["act"]), str(row["kind"] or "act")))
-            titles[scenario] = str(row["title"]) if row["title"] else None
         bound = defaultdict(set)
         for row in select(batch.store, _BOUND):
             bound[str(row["scenario"])].add(code_id(str(row["code"])))
         verdicts = []
-        for scenario in sorted(acts):
+        for scenario in sorted(acts, key=lambda s: (file_of[s], names[s])):
             in_scope = [c for c in self.codes if (not codes or c in codes) and (not bound[scenario] or c in bound[scenario])]
-            scenario_acts = sorted(set(acts[scenario]))
+            if not in_scope:
+                problems.append(_left_out(file_of[scenario], names[scenario], sorted(bound[scenario]), codes))
+                continue
+            scenario_acts = sorted(acts[scenario].values(), key=lambda a: (a.kind, a.node))
             verdicts.append(ScenarioVerdicts(
-                scenario, batch.file_of(scenario), titles[scenario], [kind for _, kind in scenario_acts],
-                [self._code_verdict(code, [a for a, _ in scenario_acts], findings, checked) for code in in_scope]))
+                names[scenario], file_of[scenario], titles[scenario],
+                [a.kind for a in scenario_acts],
+                [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked) for code in in_scope]))
         return verdicts
 
     @staticmethod
@@ -166,5 +194,20 @@ class Checker:
             verdict = "complies"
         else:
             verdict = "not addressed"
-        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message))
+        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind))
         return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label))
+
+
+def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> str:
+    """Why a scenario gets no verdict: --code names none of the codes it is bound by."""
+    name = scenario.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return (f"{file}: scenario {name} is bound by {', '.join(bound)} (pg:boundBy), which "
+            f"--code {' --code '.join(codes)} leaves out, so it was checked against no code; add one of its "
+            "codes to --code, or leave --code out.")
+
+
+def _as_written(result: Result) -> Result:
+    """A result naming the file's nodes as the file wrote them."""
+    if not any(isinstance(v, URIRef) and v.startswith(SCOPE_PREFIX) for v in result.row.values()):
+        return result
+    return Result(result.shape, as_written(result.focus), {k: as_written(v) for k, v in result.row.items()})
