@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pyoxigraph as ox
 from rdflib import Namespace
 
 from .corpus import parse_turtle
 from .errors import PeergraphError
 from .layout import Layout
+from .results import csv_text
 from .shapes import read_shapes
 from .store import select
 
@@ -60,10 +58,6 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
 
 
 def coverage_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "provision", "statement", "kind", "shapes", "reason"])
-    for row in rows:
-        writer.writerow([row["code"], row["provision_label"], row["statement"], row["kind"],
-                         " ".join(row["shapes"]), row["reason"]])
-    return out.getvalue()
+    header = ["code", "provision", "statement", "kind", "shapes", "reason"]
+    return csv_text([header, *([row["code"], row["provision_label"], row["statement"], row["kind"],
+                                " ".join(row["shapes"]), row["reason"]] for row in rows)])

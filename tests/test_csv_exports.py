@@ -65,3 +65,13 @@ def test_crosswalk_csv_ends_every_record_with_crlf(tmp_path):
     gift = [r for r in rows if (r["focal_provision"], r["reference_provision"]) == ("il:V-b", "va:conduct-3")]
     assert [r["relationship"] for r in gift] == ["intersects with"]
     assert text.endswith("\r\n") and _bare_line_feeds(text) == 0
+
+
+def test_coverage_csv_ends_every_record_with_crlf(capsys):
+    assert main(["coverage", "--format", "csv"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("code,provision,statement,kind,shapes,reason\r\n")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    # Illinois V – b ("never accept gifts … over $25") is checked by a verdict shape.
+    gift = [r for r in rows if (r["code"], r["provision"]) == ("illinois-ncrs", "Illinois NCRS V – b") and r["shapes"]]
+    assert gift and _bare_line_feeds(text) == 0
