@@ -10,6 +10,7 @@ from pathlib import Path
 from . import __version__
 from .build import ValidationFailed, build, check, summary
 from .errors import PeergraphError
+from .cli_options import accept_root_everywhere, add_format
 from .layout import Layout, project_root
 from .check_cli import add_commands as _check_commands
 from .crosswalk_cli import add_commands as _crosswalk_commands
@@ -43,10 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         description="A knowledge graph of the codes of ethics for peer recovery specialists.",
     )
     parser.add_argument("--version", action="version", version=f"peergraph {__version__}")
-    parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="project folder (default: this checkout, or the installed data); "
+                             "also accepted after the command")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add_commands in COMMAND_GROUPS:
         add_commands(commands)
+    accept_root_everywhere(parser)
     return parser
 
 
@@ -56,12 +60,20 @@ def layout_of(args) -> Layout:
 
 
 def _graph_commands(commands) -> None:
-    build_cmd = commands.add_parser("build", help="check and reason the graph, write dist/, print a summary")
+    build_cmd = commands.add_parser(
+        "build", help="check and reason the graph, write dist/, print a summary",
+        description="Load the ontology, concepts, codes and crosswalk, add the OWL 2 RL entailments, run the "
+                    "SHACL shapes, QC queries and provenance check, then write the release into dist/ "
+                    "(replaced whole) and print a summary. Nothing is written if a check fails.")
     build_cmd.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
-    build_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_format(build_cmd, help="the summary as a table or as JSON (default: table)", deprecated_json=True)
     build_cmd.set_defaults(run=_build)
 
-    validate_cmd = commands.add_parser("validate", help="check the graph without writing anything")
+    validate_cmd = commands.add_parser(
+        "validate", help="check the graph without writing anything",
+        description="Run every check of `peergraph build` (shapes, QC queries, provenance) and write nothing. "
+                    "Exit status: 0 valid, 1 a check failed, 2 unreadable input.")
+    add_format(validate_cmd, help="the verdict as a line of text or as JSON (default: table)")
     validate_cmd.set_defaults(run=_validate)
 
 
@@ -69,7 +81,7 @@ def _build(args) -> int:
     layout = layout_of(args)
     built, files = build(layout, args.out)
     figures = summary(built)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(figures, indent=2))
     else:
         print(format_summary(figures))
@@ -80,6 +92,9 @@ def _build(args) -> int:
 def _validate(args) -> int:
     built = check(layout_of(args))
     figures = summary(built)
+    if args.format == "json":
+        print(json.dumps({"valid": True, **figures}, indent=2))
+        return 0
     print(f"the knowledge graph is valid: {figures['codes']} codes, {figures['provisions']} provisions")
     return 0
 
