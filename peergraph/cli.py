@@ -16,13 +16,16 @@ from .check_cli import add_commands as _check_commands
 from .crosswalk_cli import add_commands as _crosswalk_commands
 from .queries_cli import add_commands as _query_commands
 from .publish import add_commands as _publish_commands
+from .extras import missing_part
+from .output import emit
 from .report import add_commands as _report_commands
-from .serve import add_commands as _serve_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "missing_part", None):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
@@ -33,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except PeergraphError as error:
         print(f"peergraph: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if missing_part(error) is None:
+            raise
+        print(f"peergraph: error: {missing_part(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -82,7 +90,7 @@ def _build(args) -> int:
     built, files = build(layout, args.out)
     figures = summary(built)
     if args.format == "json":
-        print(json.dumps(figures, indent=2))
+        emit(json.dumps(figures, indent=2) + "\n")
     else:
         print(format_summary(figures))
         print(f"wrote {len(files)} files to {(args.out or layout.dist)}")
@@ -93,10 +101,33 @@ def _validate(args) -> int:
     built = check(layout_of(args))
     figures = summary(built)
     if args.format == "json":
-        print(json.dumps({"valid": True, **figures}, indent=2))
-        return 0
+        return emit(json.dumps({"valid": True, **figures}, indent=2) + "\n")
     print(f"the knowledge graph is valid: {figures['codes']} codes, {figures['provisions']} provisions")
     return 0
+
+
+def _serve_commands(commands) -> None:
+    """``serve``, or where its optional part is not installed, a command that says how to install it."""
+    try:
+        from .serve import add_commands
+    except ModuleNotFoundError as error:
+        if missing_part(error) is None:
+            raise
+        _command_missing_its_part(commands, "serve", "serve the graph as a read-only SPARQL endpoint with a web page",
+                                  error)
+        return
+    add_commands(commands)
+
+
+def _command_missing_its_part(commands, name: str, help: str, error: ModuleNotFoundError) -> None:
+    message = missing_part(error)
+    command = commands.add_parser(name, help=f"{help} ({message})", description=f"{help[0].upper()}{help[1:]}: {message}.")
+
+    def fail(args) -> int:
+        print(f"peergraph {name}: error: {message}", file=sys.stderr)
+        return 2
+
+    command.set_defaults(run=fail, missing_part=message)
 
 
 # Each feature adds its subcommands here: a function taking argparse's subparsers.

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from .cli_options import add_format
+from .output import emit
 
 
 def add_commands(commands) -> None:
@@ -37,9 +38,8 @@ def _update(args) -> int:
     path, alignments = update(layout_of(args))
     counts = Counter(local(alignment.relationship) for alignment in alignments)
     if args.format == "json":
-        print(json.dumps({"wrote": str(path), "alignments": len(alignments), "relationships": dict(sorted(counts.items()))},
-                         indent=2))
-        return 0
+        return emit(json.dumps({"wrote": str(path), "alignments": len(alignments),
+                                "relationships": dict(sorted(counts.items()))}, indent=2) + "\n")
     print(f"wrote {len(alignments)} computed alignments to {path} "
           f"({', '.join(f'{name} {n}' for name, n in sorted(counts.items()))})")
     return 0
@@ -53,8 +53,7 @@ def _export(args) -> int:
     layout = layout_of(args)
     paths = export(knowledge_graph(layout), args.out or layout.dist / "crosswalk")
     if args.format == "json":
-        print(json.dumps({"wrote": [str(path) for path in paths]}, indent=2))
-        return 0
+        return emit(json.dumps({"wrote": [str(path) for path in paths]}, indent=2) + "\n")
     for path in paths:
         print(f"wrote {path}")
     return 0

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from .cli_options import add_format
 from .errors import PeergraphError
+from .output import emit
 
 TIMEOUT = 120.0   # seconds per request: a graph of the build is a few hundred kilobytes
 SHOWN_CHANGES = 10  # changed triples named in the message when a store changed a graph
@@ -394,7 +395,7 @@ def _publish(args) -> int:
     progress = (lambda line: print(line, file=sys.stderr)) if as_json else print
     published = publish(knowledge_graph(layout), target, report=progress, origin=files_of(layout))
     if as_json:
-        print(json.dumps({"endpoint": target.query, "graphs": published}, indent=2))
+        return emit(json.dumps({"endpoint": target.query, "graphs": published}, indent=2) + "\n")
     else:
         print(f"published {len(published)} graphs, {sum(published.values())} triples, to {target.query}")
     return 0

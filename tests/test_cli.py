@@ -4,6 +4,7 @@ import argparse
 import io
 import json
 import shutil
+import sys
 
 import pytest
 from rdflib import Literal
@@ -13,6 +14,7 @@ from peergraph.cli import _parser, main
 from peergraph.cli_options import subcommands
 from peergraph.results import Result
 
+from . import stores
 from .conftest import ROOT
 
 GIFT_PHRASE = "valued over $25"   # Illinois NCRS V – b: gifts "valued over $25"
@@ -187,3 +189,43 @@ def test_an_empty_password_file_is_a_clear_error(tmp_path, capsys):
                  "--password-file", str(secret)]) == 2
     err = capsys.readouterr().err
     assert f"--password-file {secret}: its first line is empty" in err and "Traceback" not in err
+
+
+# --- optional parts: a missing one is named with its pip command -----------------------------
+
+def _without(monkeypatch, *modules):
+    """As if ``modules`` were not installed (and the peergraph modules using them not yet imported)."""
+    for module in modules:
+        monkeypatch.setitem(sys.modules, module, None)
+    for loaded in [name for name in sys.modules if name.partition(".")[0] in modules]:
+        monkeypatch.setitem(sys.modules, loaded, None)   # a submodule imported before is found by its own name
+    for loaded in [name for name in sys.modules if name in ("peergraph.serve", "peergraph.serve_http")]:
+        monkeypatch.delitem(sys.modules, loaded)
+
+
+def test_serve_without_its_optional_part_names_the_install_command(monkeypatch, capsys):
+    _without(monkeypatch, "uvicorn", "starlette")
+    assert main(["serve", "--port", "0", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'peergraph[serve]'" in err and "Traceback" not in err
+    assert main(["queries", "-f", "json"]) == 0   # the rest of the command line works without it
+
+
+def test_report_without_matplotlib_names_the_install_command(monkeypatch, tmp_path, capsys):
+    _without(monkeypatch, "matplotlib")
+    assert main(["report", "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'peergraph[report]'" in err and "Traceback" not in err
+
+
+def test_publish_as_json_prints_the_graphs_and_their_counts(tmp_path, capsys):
+    with stores.oxigraph(tmp_path) as running:
+        target = running.target
+        assert main(["publish", "--endpoint", target.query, "--update", target.update,
+                     "--graph-store", target.graph_store, "-f", "json"]) == 0
+    out, err = capsys.readouterr()
+    answer = json.loads(out)
+    codes = {f"https://w3id.org/peergraph/graph/{path.stem}" for path in (ROOT / "data" / "codes").glob("*.ttl")}
+    assert codes <= set(answer["graphs"]) and answer["endpoint"] == target.query
+    assert all(count > 0 for count in answer["graphs"].values())
+    assert "published https://w3id.org/peergraph/graph/" in err   # the progress goes to stderr
