@@ -229,3 +229,10 @@ def test_publish_as_json_prints_the_graphs_and_their_counts(tmp_path, capsys):
     assert codes <= set(answer["graphs"]) and answer["endpoint"] == target.query
     assert all(count > 0 for count in answer["graphs"].values())
     assert "published https://w3id.org/peergraph/graph/" in err   # the progress goes to stderr
+
+
+def test_an_unknown_option_is_still_refused(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["queries", "--bogus"])
+    assert stopped.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
