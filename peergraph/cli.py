@@ -9,20 +9,22 @@ from pathlib import Path
 
 from . import __version__
 from .build import ValidationFailed, build, check, summary
-from .errors import PeergraphError
-from .cli_options import accept_root_everywhere, add_format
-from .layout import Layout, project_root
 from .check_cli import add_commands as _check_commands
+from .cli_options import accept_root_everywhere, add_format
 from .crosswalk_cli import add_commands as _crosswalk_commands
-from .queries_cli import add_commands as _query_commands
-from .publish import add_commands as _publish_commands
+from .errors import PeergraphError
 from .extras import missing_part
+from .layout import Layout, project_root
 from .output import emit
+from .publish import add_commands as _publish_commands
+from .queries_cli import add_commands as _query_commands
 from .report import add_commands as _report_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    # A command whose optional part is not installed takes any arguments, so that it can say
+    # what to install; every other command refuses unknown ones, as parse_args would.
     args, unknown = parser.parse_known_args(argv)
     if unknown and not getattr(args, "missing_part", None):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
