@@ -34,12 +34,14 @@ def add_commands(commands) -> None:
     check_cmd.set_defaults(run=_check)
 
     coverage_cmd = commands.add_parser(
-        "coverage", help="list each duty and prohibition and whether a shape checks it, or why not")
+        "coverage", help="list each duty and prohibition and whether a shape checks it, or why not",
+        description="List each duty and prohibition of every code, the verdict shape that checks it, or why none does.")
     coverage_cmd.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     coverage_cmd.set_defaults(run=_coverage)
 
     context_cmd = commands.add_parser(
-        "scenario-context", help="print the JSON-LD context of JSON scenario files, generated from the ontology")
+        "scenario-context", help="print the JSON-LD context of JSON scenario files, generated from the ontology",
+        description="Print the JSON-LD context that JSON scenario files use, generated from the ontology.")
     context_cmd.set_defaults(run=_context)
 
 

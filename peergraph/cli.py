@@ -9,19 +9,25 @@ from pathlib import Path
 
 from . import __version__
 from .build import ValidationFailed, build, check, summary
-from .errors import PeergraphError
-from .layout import Layout, project_root
 from .check_cli import add_commands as _check_commands
+from .cli_options import accept_root_everywhere, add_format
 from .crosswalk_cli import add_commands as _crosswalk_commands
-from .queries_cli import add_commands as _query_commands
+from .errors import PeergraphError
+from .extras import missing_part
+from .layout import Layout, project_root
+from .output import emit
 from .publish import add_commands as _publish_commands
+from .queries_cli import add_commands as _query_commands
 from .report import add_commands as _report_commands
-from .serve import add_commands as _serve_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    # A command whose optional part is not installed takes any arguments, so that it can say
+    # what to install; every other command refuses unknown ones, as parse_args would.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "missing_part", None):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
@@ -33,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     except PeergraphError as error:
         print(f"peergraph: error: {error}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as error:
+        if missing_part(error) is None:
+            raise
+        print(f"peergraph: error: {missing_part(error)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -43,10 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         description="A knowledge graph of the codes of ethics for peer recovery specialists.",
     )
     parser.add_argument("--version", action="version", version=f"peergraph {__version__}")
-    parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="project folder (default: this checkout, or the installed data); "
+                             "also accepted after the command")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add_commands in COMMAND_GROUPS:
         add_commands(commands)
+    accept_root_everywhere(parser)
     return parser
 
 
@@ -56,12 +70,20 @@ def layout_of(args) -> Layout:
 
 
 def _graph_commands(commands) -> None:
-    build_cmd = commands.add_parser("build", help="check and reason the graph, write dist/, print a summary")
+    build_cmd = commands.add_parser(
+        "build", help="check and reason the graph, write dist/, print a summary",
+        description="Load the ontology, concepts, codes and crosswalk, add the OWL 2 RL entailments, run the "
+                    "SHACL shapes, QC queries and provenance check, then write the release into dist/ "
+                    "(replaced whole) and print a summary. Nothing is written if a check fails.")
     build_cmd.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
-    build_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_format(build_cmd, help="the summary as a table or as JSON (default: table)", deprecated_json=True)
     build_cmd.set_defaults(run=_build)
 
-    validate_cmd = commands.add_parser("validate", help="check the graph without writing anything")
+    validate_cmd = commands.add_parser(
+        "validate", help="check the graph without writing anything",
+        description="Run every check of `peergraph build` (shapes, QC queries, provenance) and write nothing. "
+                    "Exit status: 0 valid, 1 a check failed, 2 unreadable input.")
+    add_format(validate_cmd, help="the verdict as a line of text or as JSON (default: table)")
     validate_cmd.set_defaults(run=_validate)
 
 
@@ -69,8 +91,8 @@ def _build(args) -> int:
     layout = layout_of(args)
     built, files = build(layout, args.out)
     figures = summary(built)
-    if args.json:
-        print(json.dumps(figures, indent=2))
+    if args.format == "json":
+        emit(json.dumps(figures, indent=2) + "\n")
     else:
         print(format_summary(figures))
         print(f"wrote {len(files)} files to {(args.out or layout.dist)}")
@@ -80,8 +102,34 @@ def _build(args) -> int:
 def _validate(args) -> int:
     built = check(layout_of(args))
     figures = summary(built)
+    if args.format == "json":
+        return emit(json.dumps({"valid": True, **figures}, indent=2) + "\n")
     print(f"the knowledge graph is valid: {figures['codes']} codes, {figures['provisions']} provisions")
     return 0
+
+
+def _serve_commands(commands) -> None:
+    """``serve``, or where its optional part is not installed, a command that says how to install it."""
+    try:
+        from .serve import add_commands
+    except ModuleNotFoundError as error:
+        if missing_part(error) is None:
+            raise
+        _command_missing_its_part(commands, "serve", "serve the graph as a read-only SPARQL endpoint with a web page",
+                                  error)
+        return
+    add_commands(commands)
+
+
+def _command_missing_its_part(commands, name: str, help: str, error: ModuleNotFoundError) -> None:
+    message = missing_part(error)
+    command = commands.add_parser(name, help=f"{help} ({message})", description=f"{help[0].upper()}{help[1:]}: {message}.")
+
+    def fail(args) -> int:
+        print(f"peergraph {name}: error: {message}", file=sys.stderr)
+        return 2
+
+    command.set_defaults(run=fail, missing_part=message)
 
 
 # Each feature adds its subcommands here: a function taking argparse's subparsers.

@@ -13,8 +13,14 @@ VOCABULARY_GRAPH = GRAPH_BASE + "vocabulary"
 CROSSWALK_GRAPH = GRAPH_BASE + "crosswalk"
 
 
+# The folders of a project, at the top of a checkout; a wheel carries them in peergraph/_data/.
+PROJECT_FOLDERS = ("ontology", "data", "shapes", "queries")
+PACKAGED_DATA = Path(__file__).resolve().parent / "_data"
+
+
 def project_root() -> Path:
-    """The checkout this package runs from (the folder holding ``ontology/``)."""
+    """The checkout this package runs from (the folder holding ``ontology/``); else a project
+    folder around the working directory; else the data an installed wheel carries."""
     here = Path(__file__).resolve().parent.parent
     if (here / "ontology").is_dir():
         return here
@@ -22,6 +28,8 @@ def project_root() -> Path:
     for folder in (cwd, *cwd.parents):
         if (folder / "ontology").is_dir() and (folder / "data").is_dir():
             return folder
+    if (PACKAGED_DATA / "ontology").is_dir():
+        return PACKAGED_DATA
     return here
 
 
@@ -96,6 +104,10 @@ class Layout:
 
     @property
     def dist(self) -> Path:
+        # An installed wheel's data sits among the installed packages, where nothing should be
+        # written: its release goes to dist/ in the working directory instead.
+        if self.root == PACKAGED_DATA:
+            return Path.cwd() / "dist"
         return self.root / "dist"
 
 

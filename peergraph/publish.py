@@ -12,16 +12,22 @@ A password written in a URL is used, and never shown.
 from __future__ import annotations
 
 import functools
+import getpass
+import json
 import os
 import re
+import sys
 import urllib.parse
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import pyoxigraph as ox
 
+from .cli_options import add_format
 from .errors import PeergraphError
+from .output import emit
 
 TIMEOUT = 120.0   # seconds per request: a graph of the build is a few hundred kilobytes
 SHOWN_CHANGES = 10  # changed triples named in the message when a store changed a graph
@@ -29,6 +35,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGER_TYPES = {XSD + name for name in (
     "integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int short byte "
     "unsignedLong unsignedInt unsignedShort unsignedByte").split()}
+PASSWORD_VARIABLE = "PEERGRAPH_PASSWORD"  # where a script gives the password, out of sight of `ps`
 _PASSWORD_IN_URL = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
 _WHOLE_DECIMAL = re.compile(r'"([+-]?[0-9]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>')
 
@@ -104,7 +111,7 @@ class Store:
         denied = response.status_code in (401, 403) or "permission" in response.text.lower()
         if response.status_code >= 400 and denied:
             raise PeergraphError(f"{response.request.url} refused {what} ({response.status_code}): give --user and "
-                                 "--password of an account allowed to write (see README, Publishing)")
+                                 f"--password-file (or {PASSWORD_VARIABLE}) of an account allowed to write (see README, Publishing)")
         if response.status_code >= 400:
             raise PeergraphError(f"{response.request.url} refused {what} ({response.status_code}): "
                                  f"{' '.join(response.text.split())[:300]}")
@@ -366,7 +373,11 @@ def add_commands(commands) -> None:
     command.add_argument("--graph-store", metavar="URL",
                          help="its Graph Store HTTP Protocol endpoint (default: none, send data as SPARQL Update)")
     command.add_argument("--user", help="account allowed to write (basic or digest authentication)")
-    command.add_argument("--password", help="its password (or set PEERGRAPH_PASSWORD)")
+    command.add_argument("--password-file", type=Path, metavar="FILE",
+                         help=f"read its password from the first line of FILE; or set {PASSWORD_VARIABLE}, or "
+                              "type it when asked (with --user, on a terminal)")
+    command.add_argument("--password", help="its password; deprecated: every user of the machine sees it in `ps`")
+    add_format(command, help="what was published, as lines of text or as JSON (default: table)")
     command.set_defaults(run=_publish)
 
 
@@ -380,20 +391,46 @@ def _publish(args) -> int:
                                  "e.g. http://127.0.0.1:7878/query")
     target = _target(args)
     layout = layout_of(args)
-    published = publish(knowledge_graph(layout), target, origin=files_of(layout))
-    print(f"published {len(published)} graphs, {sum(published.values())} triples, to {target.query}")
+    as_json = args.format == "json"
+    progress = (lambda line: print(line, file=sys.stderr)) if as_json else print
+    published = publish(knowledge_graph(layout), target, report=progress, origin=files_of(layout))
+    if as_json:
+        return emit(json.dumps({"endpoint": target.query, "graphs": published}, indent=2) + "\n")
+    else:
+        print(f"published {len(published)} graphs, {sum(published.values())} triples, to {target.query}")
     return 0
+
+
+def _password_given(args) -> str | None:
+    """The password given by option: read from --password-file, or (deprecated) --password."""
+    if args.password is not None:
+        print(f"peergraph publish: --password shows the password to every user of this machine (ps); "
+              f"use --password-file FILE or {PASSWORD_VARIABLE} instead", file=sys.stderr)
+        return args.password
+    if args.password_file is None:
+        return None
+    try:
+        lines = args.password_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise PeergraphError(f"--password-file {args.password_file}: cannot read it ({error}); "
+                             "give a UTF-8 file whose first line is the password") from None
+    if not lines or not lines[0]:
+        raise PeergraphError(f"--password-file {args.password_file}: its first line is empty; "
+                             "write the password on the first line")
+    return lines[0]
 
 
 def _target(args) -> Target:
     """Where to publish. A user and password written in a URL serve as --user and --password would (digest
     authentication included), unless those are given, and are taken out of the URLs, so that no message shows them."""
-    urls, user, password = {}, args.user, args.password
+    urls, user, password = {}, args.user, _password_given(args)
     for option in ("endpoint", "update", "graph_store"):
         if getattr(args, option):
             urls[option], url_user, url_password = without_credentials(getattr(args, option))
             if user is None and url_user is not None:
                 user, password = url_user, url_password if password is None else password
     if password is None:
-        password = os.environ.get("PEERGRAPH_PASSWORD")
+        password = os.environ.get(PASSWORD_VARIABLE)
+    if password is None and user is not None and sys.stdin.isatty():
+        password = getpass.getpass(f"password of {user}: ")
     return Target(urls["endpoint"], urls.get("update", urls["endpoint"]), urls.get("graph_store"), user, password)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
 import textwrap
 from pathlib import Path
 
+from .cli_options import add_format
 from .errors import PeergraphError
 from .output import emit, write_atomically
 from .queries import MAX_ANSWER_BYTES, library, listing, named, run, run_remote
@@ -13,8 +16,11 @@ from .results import FORMATS
 
 
 def add_commands(commands) -> None:
-    list_cmd = commands.add_parser("queries", help="list the named questions of queries/ with their descriptions")
-    list_cmd.add_argument("--json", action="store_true", help="print the list as JSON")
+    list_cmd = commands.add_parser(
+        "queries", help="list the named questions of queries/ with their descriptions",
+        description="List the named questions of queries/: each one's name, title, description and "
+                    "parameters (with their kinds and defaults). Run one with `peergraph query NAME`.")
+    add_format(list_cmd, help="a list for reading or JSON (default: table)", deprecated_json=True)
     list_cmd.set_defaults(run=_list)
 
     query_cmd = commands.add_parser(
@@ -25,7 +31,9 @@ def add_commands(commands) -> None:
     query_cmd.add_argument("--sparql", metavar="TEXT", help="a SELECT query to run instead of a named one")
     query_cmd.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
                            help="a parameter value, e.g. concept=gifts (repeat for several)")
-    query_cmd.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
+    add_format(query_cmd, choices=FORMATS,
+               help="output format (default: table; clipped to the terminal's width only when written to "
+                    "a terminal)")
     query_cmd.add_argument("--endpoint", metavar="URL",
                            help="run on this SPARQL endpoint (http:// or https://) instead of the local graph")
     query_cmd.add_argument("--max-answer-mb", type=_megabytes, default=MAX_ANSWER_BYTES, metavar="MB",
@@ -39,7 +47,7 @@ def _list(args) -> int:
     from .cli import layout_of
 
     queries = library(layout_of(args))
-    if args.json:
+    if args.format == "json":
         return emit(listing(queries) + "\n")
     lines = []
     for query in queries:
@@ -66,11 +74,21 @@ def _query(args) -> int:
     else:
         from .build import knowledge_graph
         result = run(knowledge_graph(layout), query, params)
-    text = result.render(args.format)
+    if args.format == "table":
+        text = result.table(None if args.output else terminal_width(sys.stdout))
+    else:
+        text = result.render(args.format)
     if args.output:
         write_atomically(args.output, text)
         return 0
     return emit(text)
+
+
+def terminal_width(stream) -> int | None:
+    """The width to clip a table to: the terminal's, or None (every cell whole) when the output
+    goes to a file or a pipe, where a reader or a program wants the whole text."""
+    isatty = getattr(stream, "isatty", None)
+    return shutil.get_terminal_size().columns if isatty and isatty() else None
 
 
 def _megabytes(text: str) -> int:

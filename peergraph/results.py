@@ -21,6 +21,11 @@ FORMATS = ("table", "csv", "tsv", "json", "srj")
 # the command line, the exports and the endpoint alike.
 CSV_LINE_END = "\r\n"
 
+# Two spaces between the columns of a table; a column clipped to fit a terminal keeps at least
+# a few characters and an ellipsis.
+COLUMN_GAP = "  "
+NARROWEST = 6
+
 # Short names for IRIs in tables; CSV, TSV and JSON keep full IRIs.
 PREFIXES = {
     "pg:": "https://w3id.org/peergraph/ontology#",
@@ -56,15 +61,17 @@ class Result:
             return self._rdflib("json")
         raise ValueError(f"unknown result format {form!r}; use one of {', '.join(FORMATS)}")
 
-    def table(self) -> str:
-        """An aligned plain-text table for reading in a terminal."""
+    def table(self, width: int | None = None) -> str:
+        """An aligned plain-text table for reading. With ``width`` (a terminal's), the longest cells
+        are clipped with an ellipsis so that each line fits in it; without, every cell is whole."""
         header = list(self.variables)
         cells = [[short(row.get(name)) for name in header] for row in self.rows]
         widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(header)]
-        widths = [min(width, 80) for width in widths]
+        if width is not None:
+            widths = fitted(widths, width - len(COLUMN_GAP) * (len(widths) - 1))
 
         def line(values):
-            return "  ".join(_clip(value, width).ljust(width) for value, width in zip(values, widths)).rstrip()
+            return COLUMN_GAP.join(_clip(value, width).ljust(width) for value, width in zip(values, widths)).rstrip()
 
         lines = [line(header), line("-" * width for width in widths)]
         lines.extend(line(values) for values in cells)
@@ -148,6 +155,23 @@ def _csv_term(term) -> str:
 def _tsv_term(term) -> str:
     # Tabs and line breaks inside literals are escaped by n3(); that keeps one row per line.
     return term.n3().replace("\t", "\\t")
+
+
+def fitted(widths: list[int], room: int) -> list[int]:
+    """Column widths that fit in ``room`` characters: the widest columns are narrowed to one cap,
+    the largest that fits, so that short columns stay whole; none below ``NARROWEST``.
+
+    >>> fitted([10, 200, 30], 70)
+    [10, 30, 30]
+    >>> fitted([10, 20], 80)
+    [10, 20]
+    """
+    if sum(widths) <= room:
+        return list(widths)
+    cap = max(widths)
+    while cap > NARROWEST and sum(min(w, cap) for w in widths) > room:
+        cap -= 1
+    return [min(w, cap) for w in widths]
 
 
 def _clip(value: str, width: int) -> str:
