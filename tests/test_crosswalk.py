@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 from peergraph.build import ValidationFailed, check
 from peergraph.cli import main
 from peergraph.crosswalk import (
-    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie,
+    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie, curie_map,
     export, interval, sssom_tsv, to_graph,
 )
 from peergraph.layout import Layout
@@ -222,7 +222,7 @@ def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
 
     path = tmp_path / "crosswalk.sssom.tsv"
     rows = alignment_rows(built.store)
-    path.write_text(sssom_tsv(rows), encoding="utf-8")
+    path.write_text(sssom_tsv(rows, curie_map(built.store)), encoding="utf-8")
     mapping_set = parse_sssom_table(path)
     report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness,
                                     SchemaValidationType.StrictCurieFormat], fail_on_error=False)
@@ -288,7 +288,8 @@ def test_the_provision_forbidding_discrimination_on_more_grounds_is_the_broader_
 
 def _verbatim_texts(built) -> dict[str, str]:
     rows = run(built.store, "SELECT ?p ?text WHERE { ?p a pg:Provision ; pg:verbatimText ?text }").rows
-    return {curie(r["p"]): str(r["text"]) for r in rows}
+    prefixes = curie_map(built.store)
+    return {curie(r["p"], prefixes): str(r["text"]) for r in rows}
 
 
 def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_path):
@@ -321,7 +322,7 @@ def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_p
 
 def test_csv_export_has_one_row_per_alignment(built):
     rows = alignment_rows(built.store)
-    table = list(csv.DictReader(io.StringIO(crosswalk_csv(rows))))
+    table = list(csv.DictReader(io.StringIO(crosswalk_csv(rows, curie_map(built.store)))))
     assert len(table) == len(rows)
     gift = next(r for r in table if r["focal_provision"] == "il:V-b" and r["reference_provision"] == "va:conduct-3")
     assert (gift["relationship"], gift["computed"], gift["rule"], gift["concept"]) == (
