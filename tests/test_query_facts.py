@@ -312,6 +312,25 @@ def test_statement_kinds_by_code(ask):
     assert (IL, "value") not in rows
     assert rows[SUD, "attestation"] >= 1                     # the closing attestation
     assert rows[NC, "permission"] == 1
+    # North Carolina's introduction and its two disclaimer paragraphs are background, not rules;
+    # the ontology names that kind "informative" (pg:kindName), and so does every answer.
+    assert rows[NC, "informative"] == 3
+    assert not [kind for _, kind in rows if kind.endswith(" statement")]
+
+
+KIND_COLUMNS = ["concept-side-by-side", "conditions-and-exceptions", "family-and-former-persons-served",
+                "notification-duties", "sanctions", "statement-kinds-by-code", "supervisor-involvement", "thresholds"]
+
+
+@pytest.mark.parametrize("name", KIND_COLUMNS)
+def test_statement_kinds_are_named_as_the_ontology_names_them(ask, built, layout, name):
+    kind_names = {str(row["n"]) for row in run(built.store, "SELECT ?n WHERE { ?k pg:kindName ?n }").rows}
+    params = {"concept": "gifts"} if name == "concept-side-by-side" else {}
+    answered = {row["normType"] for row in ask(name, **params)}
+    assert answered and answered <= kind_names, answered - kind_names
+    assert "informative statement" not in named(layout, name).text   # read from the graph, not restated
+    divergent = {kind for row in ask("divergent-norm-types") for kind in row["normTypes"].split(", ")}
+    assert divergent <= kind_names & {"duty", "prohibition", "permission"}
 
 
 def test_concept_scheme(ask):
