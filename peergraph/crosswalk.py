@@ -49,9 +49,6 @@ PROTECTED_CATEGORY = PGC["protected-category"]
 RULES_DIR = ("queries", "crosswalk")
 COMPUTED_FILE = "computed.ttl"
 
-# Quantities are compared in one unit per kind of measure.
-UNIT_FACTORS = {PG.month: Decimal(1) / Decimal(12)}
-
 HEADER = """\
 # The crosswalk's computed alignments: written by `peergraph crosswalk update` from the
 # encoded codes by the rules of ontology/crosswalk.ttl. Do not edit by hand: change the
@@ -131,8 +128,7 @@ def norms(store: ox.Store, layout: Layout) -> dict[URIRef, Norm]:
             row["statement"], row["provision"], str(row["provisionLabel"]), row["code"], row["kind"]))
         norm.concepts.add(row["concept"])
         if row["measure"] is not None:
-            factor = UNIT_FACTORS.get(row["unit"], Decimal(1))
-            quantity = Decimal(str(row["quantity"])) * factor
+            quantity = Decimal(str(row["quantity"])) * _common_unit_factor(row["unitsPerCommonUnit"])
             norm.thresholds[row["measure"]] = (interval(row["comparator"], quantity), str(row["thresholdPhrase"]))
             norm.measure_kinds.add(row["measureKind"])
         if row["vague"] is not None:
@@ -142,6 +138,14 @@ def norms(store: ox.Store, layout: Layout) -> dict[URIRef, Norm]:
         if row["exception"] is not None:
             norm.exceptions.add(row["exception"])
     return found
+
+
+def _common_unit_factor(units_per_common_unit) -> Decimal:
+    """Quantities are compared in one unit per kind of measure, as the ontology says of each
+    unit (``pg:unitsPerCommonUnit``: twelve months make a year)."""
+    if units_per_common_unit is None:
+        return Decimal(1)
+    return Decimal(1) / Decimal(str(units_per_common_unit))
 
 
 def labels(store: ox.Store) -> dict[URIRef, str]:
@@ -384,10 +388,11 @@ def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict)
 
 
 def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict) -> list[Alignment]:
-    lists, code_of = defaultdict(set), {}
+    lists, code_of, short = defaultdict(set), {}, {}
     for row in select(store, _rule_query(layout, "protected-category-lists")):
         lists[row["provision"]].add(row["category"])
         code_of[row["provision"]] = row["code"]
+        short[row["category"]] = str(row["categoryLabel"])
     alignments = []
     for a, b in combinations(sorted(lists), 2):
         if code_of[a] == code_of[b]:
@@ -398,8 +403,7 @@ def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict)
                         PG.supersetOf if mine > theirs else PG.intersectsWith if mine & theirs else PG.noRelationship)
 
         def named(categories):
-            return ", ".join(sorted(names.get(c, local(c)).removesuffix(" (protected category)")
-                                    for c in categories)) or "none"
+            return ", ".join(sorted(short[c] for c in categories)) or "none"
         rationale = (f"{names.get(focal, local(focal))} lists {len(mine)} protected categories, "
                      f"{names.get(reference, local(reference))} {len(theirs)}; {len(mine & theirs)} in common. "
                      f"Only in the first: {named(mine - theirs)}. Only in the second: {named(theirs - mine)}. "

@@ -364,3 +364,48 @@ def test_crosswalk_vocabulary_terms_have_label_and_definition():
     assert relationships == {
         "equal": str(SKOS.exactMatch), "subset of": str(SKOS.broadMatch), "superset of": str(SKOS.narrowMatch),
         "intersects with": str(SKOS.relatedMatch), "no relationship": str(SKOS.relatedMatch)}
+
+
+# --- units and names come from the graph ----------------------------------------------
+
+QUARTER = """
+pg:quarterYear a pg:Unit , owl:NamedIndividual ;
+    rdfs:label "quarter of a year"@en ;
+    skos:definition "Three calendar months."@en ;
+    pg:commonUnit pg:year ;
+    pg:unitsPerCommonUnit "4"^^xsd:decimal .
+"""
+
+
+def test_quantities_are_compared_in_the_common_unit_the_ontology_gives(layout, project_copy):
+    from peergraph.crosswalk import Interval, norms
+
+    # Virginia Conduct 6: "within a minimum of two years after terminating services" (2 years).
+    waiting = PG.timeSinceServicesEnded
+    original = norms(computed_store(layout), layout)[URIRef(VA + "conduct-6-s1")].thresholds[waiting][0]
+    assert original == Interval(0, True, Decimal(2), False)
+    months = (ROOT / "ontology" / "peergraph.ttl").read_text(encoding="utf-8")
+    assert 'pg:unitsPerCommonUnit "12"^^xsd:decimal' in months       # twelve months make a year
+
+    # The same two years written as 8 of a unit the ontology of a copy adds, four to the year.
+    ontology = project_copy / "ontology" / "peergraph.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + QUARTER, encoding="utf-8")
+    virginia = project_copy / "data" / "codes" / "virginia-dbhds-cprs.ttl"
+    text = virginia.read_text(encoding="utf-8")
+    stated = 'pg:quantity "2"^^xsd:decimal ; pg:unit pg:year ;\n    pg:phrase "within a minimum of two years'
+    assert stated in text
+    virginia.write_text(text.replace(stated, stated.replace('"2"', '"8"').replace("pg:year", "pg:quarterYear")),
+                        encoding="utf-8")
+    copy = Layout(project_copy)
+    store = computed_store(copy)
+    assert norms(store, copy)[URIRef(VA + "conduct-6-s1")].thresholds[waiting][0] == original
+    strictest = [row for row in run(store, named(copy, "strictest-standard")).rows if row["measure"] == waiting]
+    assert [(str(r["code"]), str(r["quantity"]), str(r["unit"])) for r in strictest] == [
+        (VA.rstrip("/"), "8", str(PG.quarterYear))]
+
+
+def test_protected_categories_are_listed_by_their_short_names_from_the_scheme(alignments):
+    row = between(alignments, IL + "III-g", VA + "non-discrimination-1", "protected-category")
+    # Illinois III – g names criminal history, Virginia's list does not.
+    assert "Only in the first: criminal history. Only in the second: none." in str(row["rationale"])
+    assert "(protected category)" not in str(row["rationale"])
