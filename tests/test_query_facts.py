@@ -14,12 +14,6 @@ IL, VA, SUD, CT, NC = (CODE + name for name in (
 PGC = "https://w3id.org/peergraph/concept/"
 PG = "https://w3id.org/peergraph/ontology#"
 
-# Facts only the Connecticut text holds (its glossary, its IMPORTANCE column, its dates) are
-# checked once its encoding is in data/codes/.
-needs_connecticut = pytest.mark.skipif(
-    not (ROOT / "data" / "codes" / "connecticut-ccb-cprs.ttl").exists(),
-    reason="data/codes/connecticut-ccb-cprs.ttl is not in the checkout yet")
-
 
 @pytest.fixture(scope="module")
 def ask(layout, built):
@@ -182,7 +176,6 @@ def test_protected_categories_of_illinois_and_virginia(ask):
     assert va == il - {"criminal-history"}
 
 
-@needs_connecticut
 def test_protected_categories_of_connecticut_are_the_nine_it_lists(ask):
     ct = {row["category"].removeprefix(PGC + "protected-") for row in where(ask("protected-categories"), code=CT)}
     # "race, religion, age, sex, disability, ethnicity, national ancestry, sexual orientation or economic condition"
@@ -217,7 +210,6 @@ def test_codes_and_versions(ask, codes):
     assert rows[IL]["provisions"] == "34"
 
 
-@needs_connecticut
 def test_connecticut_version_dates(ask):
     ct = {row["code"]: row for row in ask("codes-and-versions")}[CT]
     assert ct["effectiveDate"] == "2022-04-01"               # "Effective April 1, 2022"
@@ -261,14 +253,12 @@ def test_supervisor_involvement(ask):
     assert where(rows, provisionLabel="Virginia DBHDS CPRS Recovery First 1", role="to be notified")
 
 
-@needs_connecticut
 def test_rationales_from_the_importance_column(ask):
     rows = where(ask("rationales"), code=CT)
     assert len(rows) == 15      # 16 rows of the ETHIC / IMPORTANCE table; criticism of colleagues gives no reason
     assert where(rows, rationale="Individuals have the right to be treated with equality and esteem.")
 
 
-@needs_connecticut
 def test_glossary_holds_connecticut_definitions(ask):
     rows = {row["term"]: row for row in where(ask("glossary"), code=CT)}
     assert rows["Revocation"]["definition"] == \

@@ -16,7 +16,6 @@ from peergraph.store import select
 
 from .conftest import ROOT
 
-HAS_CONNECTICUT = (ROOT / "data" / "codes" / "connecticut-ccb-cprs.ttl").exists()
 GIFTS_IL = ("Specialists shall not accept gifts valued over $25 from individuals they are providing services to "
             "without consulting their Peer Supervisor and documenting the situation.")
 GIFTS_VA = "I will not accept money or items of significant value from people that I serve."
@@ -103,7 +102,6 @@ def test_policy_surveillance_ends_every_record_with_crlf(written):
     assert unquoted.count("\r\n") == len(rows) + 1 and unquoted.count("\n") == len(rows) + 1
 
 
-@pytest.mark.skipif(not HAS_CONNECTICUT, reason="data/codes/connecticut-ccb-cprs.ttl is not in the checkout yet")
 def test_policy_surveillance_gives_connecticuts_effective_date(written):
     rows = list(csv.DictReader(io.StringIO((written / "policy-surveillance.csv").read_text(encoding="utf-8"))))
     ct = [row for row in rows if row["jurisdiction"] == "Connecticut"]
