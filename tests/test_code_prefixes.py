@@ -2,13 +2,14 @@
 alignment IRIs take them from the graph, never from a list in Python."""
 
 import ast
+import json
 import re
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
 
-from peergraph.build import check
+from peergraph.build import build
 from peergraph.crosswalk import compute, computed_path, computed_store, curie, curie_map, to_graph
 from peergraph.layout import Layout
 from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
@@ -106,8 +107,15 @@ def test_a_written_alignment_keeps_its_iri_when_recomputed(layout):
     assert any(str(s).endswith("/il-V-b--va-conduct-3--gifts") for s in recomputed.subjects())
 
 
-def test_release_prefix_follows_a_renamed_code_prefix(project_copy):
-    _rename_prefix(project_copy, "va", "vadbhds", "virginia-dbhds-cprs")
-    built = check(Layout(project_copy))
-    release = _with_code_prefixes(release_prefixes(built.corpus.prefixes), code_prefixes(built.store))
-    assert release["vadbhds"] == CODE + "virginia-dbhds-cprs/" and "va" not in release
+def test_release_files_name_a_code_by_the_prefix_it_declares(project_copy, tmp_path):
+    # Only the declaration changes: the file keeps its own '@prefix va:' lines.
+    virginia = project_copy / "data" / "codes" / "virginia-dbhds-cprs.ttl"
+    text = virginia.read_text(encoding="utf-8")
+    virginia.write_text(text.replace('vann:preferredNamespacePrefix "va"', 'vann:preferredNamespacePrefix "vadbhds"'),
+                        encoding="utf-8")
+    _, files = build(Layout(project_copy), tmp_path / "dist")
+    turtle = (tmp_path / "dist" / "peergraph.ttl").read_text(encoding="utf-8")
+    assert f"@prefix vadbhds: <{CODE}virginia-dbhds-cprs/> ." in turtle and "@prefix va:" not in turtle
+    assert "vadbhds:conduct-3" in turtle
+    context = json.loads((tmp_path / "dist" / "peergraph.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert context["vadbhds"] == CODE + "virginia-dbhds-cprs/" and "va" not in context
