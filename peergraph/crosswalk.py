@@ -210,10 +210,12 @@ def new_alignment_iri(focal: URIRef, reference: URIRef, concept: URIRef) -> URIR
 
 def written_iris(layout: Layout) -> dict[tuple, URIRef]:
     """The IRI each alignment of ``computed.ttl`` was written with, by what it is about."""
+    from .corpus import parse_turtle
+
     path = computed_path(layout)
     if not path.is_file():
         return {}
-    graph = Graph().parse(path, format="turtle")
+    graph = parse_turtle(path)
     found = {}
     for node in graph.subjects(RDF.type, PG.Alignment):
         key = tuple(graph.value(node, term) for term in (PG.focalProvision, PG.referenceProvision, PG.alignedOn))
