@@ -405,3 +405,15 @@ def test_protected_categories_are_listed_by_their_short_names_from_the_scheme(al
     # Illinois III – g names criminal history, Virginia's list does not.
     assert "Only in the first: criminal history. Only in the second: none." in str(row["rationale"])
     assert "(protected category)" not in str(row["rationale"])
+
+
+def test_a_protected_categorys_short_name_is_read_from_the_scheme(project_copy):
+    concepts = project_copy / "data" / "concepts.ttl"
+    text = concepts.read_text(encoding="utf-8")
+    short = 'pgc:protected-criminal-history skos:altLabel "criminal history"@en .'
+    assert short in text
+    concepts.write_text(text.replace(short, short.replace("criminal history", "criminal record")), encoding="utf-8")
+    copy = Layout(project_copy)
+    lists = [a for a in compute(computed_store(copy), copy) if a.rule == PG.protectedCategoryComparison
+             and (str(a.focal), str(a.reference)) == (IL + "III-g", VA + "non-discrimination-1")]
+    assert len(lists) == 1 and "Only in the first: criminal record. Only in the second: none." in lists[0].rationale
