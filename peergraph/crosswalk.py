@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
@@ -37,6 +37,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from .errors import PeergraphError
 from .layout import BASE, Layout
 from .output import write_atomically
+from .release import STANDARD_PREFIXES, code_prefixes
 from .results import csv_text
 from .store import select
 
@@ -47,13 +48,6 @@ CODE_BASE = BASE + "code/"
 PROTECTED_CATEGORY = PGC["protected-category"]
 RULES_DIR = ("queries", "crosswalk")
 COMPUTED_FILE = "computed.ttl"
-
-# Short prefixes of the codes, as the encodings and the release files use them.
-CODE_PREFIXES = {"illinois-ncrs": "il", "virginia-dbhds-cprs": "va", "sud-cprss-cprm": "sud",
-                 "connecticut-ccb-cprs": "ct", "north-carolina-cpss": "nc"}
-
-# Quantities are compared in one unit per kind of measure.
-UNIT_FACTORS = {PG.month: Decimal(1) / Decimal(12)}
 
 HEADER = """\
 # The crosswalk's computed alignments: written by `peergraph crosswalk update` from the
@@ -134,8 +128,7 @@ def norms(store: ox.Store, layout: Layout) -> dict[URIRef, Norm]:
             row["statement"], row["provision"], str(row["provisionLabel"]), row["code"], row["kind"]))
         norm.concepts.add(row["concept"])
         if row["measure"] is not None:
-            factor = UNIT_FACTORS.get(row["unit"], Decimal(1))
-            quantity = Decimal(str(row["quantity"])) * factor
+            quantity = Decimal(str(row["quantity"])) * _common_unit_factor(row["unitsPerCommonUnit"])
             norm.thresholds[row["measure"]] = (interval(row["comparator"], quantity), str(row["thresholdPhrase"]))
             norm.measure_kinds.add(row["measureKind"])
         if row["vague"] is not None:
@@ -145,6 +138,14 @@ def norms(store: ox.Store, layout: Layout) -> dict[URIRef, Norm]:
         if row["exception"] is not None:
             norm.exceptions.add(row["exception"])
     return found
+
+
+def _common_unit_factor(units_per_common_unit) -> Decimal:
+    """Quantities are compared in one unit per kind of measure, as the ontology says of each
+    unit (``pg:unitsPerCommonUnit``: twelve months make a year)."""
+    if units_per_common_unit is None:
+        return Decimal(1)
+    return Decimal(1) / Decimal(str(units_per_common_unit))
 
 
 def labels(store: ox.Store) -> dict[URIRef, str]:
@@ -182,31 +183,58 @@ class Alignment:
     computed: bool = True
     rule: URIRef | None = None
     vague_terms: tuple = ()
+    named: URIRef | None = None   # the IRI it was first written with, kept for good
+
+    @property
+    def key(self) -> tuple[URIRef, URIRef, URIRef]:
+        """What the alignment is about: its two provisions and its concept."""
+        return self.focal, self.reference, self.concept
 
     @property
     def iri(self) -> URIRef:
-        return CROSSWALK[f"{short_name(self.focal)}--{short_name(self.reference)}--{local(self.concept)}"]
+        return self.named or new_alignment_iri(*self.key)
 
 
 def local(iri: URIRef) -> str:
     return str(iri).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def short_name(provision: URIRef) -> str:
-    """``il-V-b`` for Illinois's V – b: the code's prefix and the provision's own name."""
-    code, _, name = str(provision).removeprefix(CODE_BASE).partition("/")
-    return f"{CODE_PREFIXES.get(code, code)}-{name}"
+def new_alignment_iri(focal: URIRef, reference: URIRef, concept: URIRef) -> URIRef:
+    """The IRI of an alignment not yet written: the two provisions' paths under ``code/`` and the
+    concept's name (``illinois-ncrs-V-b--virginia-dbhds-cprs-conduct-3--gifts``). These parts of
+    a provision's IRI never change, unlike the prefix its code declares."""
+    def path(provision: URIRef) -> str:
+        return str(provision).removeprefix(CODE_BASE).strip("/").replace("/", "-")
+    return CROSSWALK[f"{path(focal)}--{path(reference)}--{local(concept)}"]
+
+
+def written_iris(layout: Layout) -> dict[tuple, URIRef]:
+    """The IRI each alignment of ``computed.ttl`` was written with, by what it is about."""
+    from .corpus import parse_turtle
+
+    path = computed_path(layout)
+    if not path.is_file():
+        return {}
+    graph = parse_turtle(path)
+    found = {}
+    for node in graph.subjects(RDF.type, PG.Alignment):
+        key = tuple(graph.value(node, term) for term in (PG.focalProvision, PG.referenceProvision, PG.alignedOn))
+        if all(key):
+            found[key] = node
+    return found
 
 
 def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
-    """Every alignment the encoding decides, sorted by IRI."""
+    """Every alignment the encoding decides, sorted by IRI; one already written keeps its IRI."""
     found = norms(store, layout)
     names = labels(store)
     alignments = {}
     for alignment in [*_threshold_alignments(found, names), *_sibling_alignments(found, parents(store, layout), names),
                       *_protected_category_alignments(store, layout, names)]:
-        alignments.setdefault(alignment.iri, alignment)
-    return [alignments[iri] for iri in sorted(alignments)]
+        alignments.setdefault(alignment.key, alignment)
+    written = written_iris(layout)
+    named = [replace(alignment, named=written.get(key)) for key, alignment in alignments.items()]
+    return sorted(named, key=lambda alignment: str(alignment.iri))
 
 
 def _ordered(a: Norm, b: Norm) -> tuple[Norm, Norm]:
@@ -362,10 +390,11 @@ def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict)
 
 
 def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict) -> list[Alignment]:
-    lists, code_of = defaultdict(set), {}
+    lists, code_of, short = defaultdict(set), {}, {}
     for row in select(store, _rule_query(layout, "protected-category-lists")):
         lists[row["provision"]].add(row["category"])
         code_of[row["provision"]] = row["code"]
+        short[row["category"]] = str(row["categoryLabel"])
     alignments = []
     for a, b in combinations(sorted(lists), 2):
         if code_of[a] == code_of[b]:
@@ -376,8 +405,7 @@ def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict)
                         PG.supersetOf if mine > theirs else PG.intersectsWith if mine & theirs else PG.noRelationship)
 
         def named(categories):
-            return ", ".join(sorted(names.get(c, local(c)).removesuffix(" (protected category)")
-                                    for c in categories)) or "none"
+            return ", ".join(sorted(short[c] for c in categories)) or "none"
         rationale = (f"{names.get(focal, local(focal))} lists {len(mine)} protected categories, "
                      f"{names.get(reference, local(reference))} {len(theirs)}; {len(mine & theirs)} in common. "
                      f"Only in the first: {named(mine - theirs)}. Only in the second: {named(theirs - mine)}. "
@@ -392,13 +420,14 @@ def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict)
 # RDF
 # ---------------------------------------------------------------------------
 
-def to_graph(alignments: list[Alignment]) -> Graph:
+def to_graph(alignments: list[Alignment], codes: dict[str, str] | None = None) -> Graph:
+    """The alignments as RDF; ``codes`` (prefix → namespace, see ``release.code_prefixes``) names the provisions."""
     graph = Graph()
     graph.bind("pg", PG)
     graph.bind("pgc", PGC)
     graph.bind("xw", CROSSWALK)
-    for code, prefix in CODE_PREFIXES.items():
-        graph.bind(prefix, Namespace(f"{CODE_BASE}{code}/"))
+    for prefix, namespace in (codes or {}).items():
+        graph.bind(prefix, Namespace(namespace))
     for alignment in alignments:
         node = alignment.iri
         graph.add((node, RDF.type, PG.Alignment))
@@ -427,9 +456,10 @@ def computed_store(layout: Layout) -> ox.Store:
 
 def update(layout: Layout) -> tuple[Path, list[Alignment]]:
     """Recompute the alignments and rewrite ``data/crosswalk/computed.ttl`` atomically."""
-    alignments = compute(computed_store(layout), layout)
+    store = computed_store(layout)
+    alignments = compute(store, layout)
     path = computed_path(layout)
-    text = HEADER + to_graph(alignments).serialize(format="turtle")
+    text = HEADER + to_graph(alignments, code_prefixes(store)).serialize(format="turtle")
     write_atomically(path, text, make_folder=True)
     return path, alignments
 
@@ -505,23 +535,25 @@ def alignment_rows(store: ox.Store) -> list[dict]:
     return [{**row, "vaguePhrases": tuple(sorted(phrases[row["alignment"]]))} for row in rows]
 
 
-def curie(iri) -> str:
-    """``il:V-b`` for a provision, ``pgc:gifts`` for a concept, ``skos:exactMatch`` for a predicate."""
+def curie(iri, prefixes: dict[str, str]) -> str:
+    """``il:V-b`` for a provision (its code's declared prefix), ``pgc:gifts`` for a concept,
+    ``skos:exactMatch`` for a predicate; ``prefixes`` is a ``curie_map``."""
     text = str(iri)
-    for prefix, namespace in _curie_map().items():
+    for prefix, namespace in prefixes.items():
         if text.startswith(namespace):
             return f"{prefix}:{text[len(namespace):]}"
     return text
 
 
-def _curie_map() -> dict[str, str]:
-    prefixes = {prefix: f"{CODE_BASE}{code}/" for code, prefix in CODE_PREFIXES.items()}
-    prefixes.update({"pg": str(PG), "pgc": str(PGC), "xw": str(CROSSWALK), "code": CODE_BASE,
-                     "skos": "http://www.w3.org/2004/02/skos/core#", "semapv": "https://w3id.org/semapv/vocab/"})
+def curie_map(store: ox.Store) -> dict[str, str]:
+    """The prefixes of the exports: each code's own, as it declares it in the graph, then the shared ones."""
+    prefixes = code_prefixes(store)
+    prefixes.update({name: STANDARD_PREFIXES[name] for name in ("pg", "pgc", "skos")})
+    prefixes.update({"xw": str(CROSSWALK), "code": CODE_BASE, "semapv": "https://w3id.org/semapv/vocab/"})
     return prefixes
 
 
-def sssom_tsv(rows: list[dict]) -> str:
+def sssom_tsv(rows: list[dict], prefixes: dict[str, str]) -> str:
     """The crosswalk as an SSSOM mapping set (TSV with its YAML metadata block).
 
     NIST IR 8477 relationships become SSSOM predicates as the ontology's ``pg:sssomPredicate``
@@ -537,7 +569,7 @@ def sssom_tsv(rows: list[dict]) -> str:
     import yaml
 
     metadata = {
-        "curie_map": _curie_map(),
+        "curie_map": prefixes,
         "mapping_set_id": MAPPING_SET_ID,
         "mapping_set_title": "peergraph crosswalk of codes of ethics for peer recovery specialists",
         "mapping_set_description": "Provision-to-provision alignments across codes, with NIST IR 8477 "
@@ -551,9 +583,10 @@ def sssom_tsv(rows: list[dict]) -> str:
         how = f"computed by {local(row['rule'])}" if computed else "asserted by a reader"
         vague = f"; rests on vague terms {_quoted(row['vaguePhrases'])}" if row["vaguePhrases"] else ""
         comment = f"NIST IR 8477: {row['relationshipName']}; {how}{vague}. {row['rationale']}"
-        values = [curie(row["focal"]), row["focalLabel"], curie(row["predicate"]), row["modifier"] or "",
-                  curie(row["reference"]), row["referenceLabel"], JUSTIFICATIONS[computed],
-                  curie(row["focalCode"]), curie(row["referenceCode"]), comment]
+        values = [curie(row["focal"], prefixes), row["focalLabel"], curie(row["predicate"], prefixes),
+                  row["modifier"] or "", curie(row["reference"], prefixes), row["referenceLabel"],
+                  JUSTIFICATIONS[computed], curie(row["focalCode"], prefixes), curie(row["referenceCode"], prefixes),
+                  comment]
         lines.append("\t".join(_tsv_cell(value) for value in values))
     return "\n".join(lines) + "\n"
 
@@ -566,13 +599,13 @@ def _tsv_cell(value) -> str:
     return " ".join(str(value).split())  # tabs and line breaks would break the table
 
 
-def crosswalk_csv(rows: list[dict]) -> str:
+def crosswalk_csv(rows: list[dict], prefixes: dict[str, str]) -> str:
     records = [CSV_COLUMNS]
     for row in rows:
         records.append([
-            row["alignment"], local(row["focalCode"]), curie(row["focal"]), row["focalLabel"],
-            row["relationshipName"], local(row["referenceCode"]), curie(row["reference"]), row["referenceLabel"],
-            curie(row["concept"]), row["conceptLabel"] or "", "true" if row["computed"].toPython() else "false",
+            row["alignment"], local(row["focalCode"]), curie(row["focal"], prefixes), row["focalLabel"],
+            row["relationshipName"], local(row["referenceCode"]), curie(row["reference"], prefixes),
+            row["referenceLabel"], curie(row["concept"], prefixes), row["conceptLabel"] or "", "true" if row["computed"].toPython() else "false",
             local(row["rule"]) if row["rule"] else "", VAGUE_SEPARATOR.join(row["vaguePhrases"]), row["rationale"]])
     return csv_text(records)
 
@@ -580,7 +613,8 @@ def crosswalk_csv(rows: list[dict]) -> str:
 def export(store: ox.Store, out: Path) -> list[Path]:
     """Write ``crosswalk.sssom.tsv`` and ``crosswalk.csv`` into ``out``, each replaced atomically."""
     rows = alignment_rows(store)
-    files = {"crosswalk.sssom.tsv": sssom_tsv(rows), "crosswalk.csv": crosswalk_csv(rows)}
+    prefixes = curie_map(store)
+    files = {"crosswalk.sssom.tsv": sssom_tsv(rows, prefixes), "crosswalk.csv": crosswalk_csv(rows, prefixes)}
     written = []
     for name, text in files.items():
         write_atomically(out / name, text, make_folder=True)

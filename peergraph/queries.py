@@ -5,9 +5,11 @@ Each ``.rq`` file opens with a header of comment lines that this module reads::
     # title: Concept coverage by code
     # description: For every shared concept, how many provisions of each code address it.
     #   A line indented under a field continues it.
-    # param: concept (concept) — a concept of the shared scheme, e.g. gifts (pgc:gifts)
+    # param: concept (concept, example gifts) — a concept of the shared scheme
     # param: limit (text, default 10) — ...
 
+Between the parentheses, after the kind, ``default VALUE`` is bound when no value is given
+and ``example VALUE`` is a value that shows what to give (the served page fills it in).
 A parameter's kind says how a value given as text becomes an RDF term: ``concept``
 (a slug, ``pgc:`` name or IRI of a shared concept), ``code`` (a code id such as
 ``illinois-ncrs``, or its IRI), ``iri``, or ``text`` (a plain literal). Values are
@@ -67,6 +69,7 @@ class Parameter:
     description: str
     default: str | None = None
     kind: str = "text"
+    example: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,18 +146,21 @@ def _parameter(path: Path, number: int, spec: str) -> Parameter:
     if not match:
         raise PeergraphError(
             f"{path}:{number}: cannot read the parameter {spec!r}; write '# param: NAME (KIND) — description'")
-    kind, default = None, None
+    kind, default, example = None, None, None
     for part in filter(None, (p.strip() for p in (match.group("spec") or "").split(","))):
         if part.startswith("default"):
             default = part[len("default"):].strip(" =")
+        elif part.startswith("example"):
+            example = part[len("example"):].strip(" =") or None
         elif part in KINDS:
             kind = part
         else:
-            raise PeergraphError(f"{path}:{number}: unknown parameter kind {part!r}; use one of {', '.join(KINDS)}")
+            raise PeergraphError(f"{path}:{number}: unknown parameter kind {part!r}; use one of {', '.join(KINDS)}, "
+                                 f"'default VALUE' or 'example VALUE'")
     name = match.group("name")
     if kind is None:  # the brief form '# param: concept — …' names its kind by its name
         kind = name if name in ("concept", "code") else "text"
-    return Parameter(name, match.group("description").strip(), default, kind)
+    return Parameter(name, match.group("description").strip(), default, kind, example)
 
 
 # ---------------------------------------------------------------------------

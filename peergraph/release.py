@@ -33,10 +33,27 @@ STANDARD_PREFIXES = {
 }
 
 
-def release_prefixes(declared: dict[str, str]) -> dict[str, str]:
-    """The standard prefixes, then those the input files declare for other namespaces."""
+# What each code declares of itself: its prefix and the namespace of its terms.
+CODE_NAMESPACES = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX vann: <http://purl.org/vocab/vann/>
+SELECT ?code ?prefix ?namespace WHERE {
+  ?code a pg:Code ; vann:preferredNamespacePrefix ?prefix ; vann:preferredNamespaceUri ?namespace .
+}
+ORDER BY ?prefix
+"""
+
+
+def code_prefixes(store: ox.Store) -> dict[str, str]:
+    """Each code's prefix → its namespace, as the codes declare them in the graph."""
+    return {str(row["prefix"]): str(row["namespace"]) for row in select(store, CODE_NAMESPACES)}
+
+
+def release_prefixes(declared: dict[str, str], codes: dict[str, str] | None = None) -> dict[str, str]:
+    """The standard prefixes, the codes' own (``code_prefixes``), then those the input files
+    declare for other namespaces."""
     prefixes = dict(STANDARD_PREFIXES)
-    for prefix, namespace in sorted(declared.items()):
+    for prefix, namespace in [*sorted((codes or {}).items()), *sorted(declared.items())]:
         if prefix and prefix not in prefixes and namespace not in prefixes.values():
             prefixes[prefix] = namespace
     return prefixes
@@ -73,7 +90,9 @@ ORDER BY ?code ?position
 
 
 def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, str]) -> None:
-    """Write every release file into the staging folder of ``dist/``, naming IRIs with ``prefixes``."""
+    """Write every release file into the staging folder of ``dist/``, naming IRIs with ``prefixes``,
+    where each code's own prefix is the one it declares in the graph."""
+    prefixes = _with_code_prefixes(prefixes, code_prefixes(store))
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
     for name, fmt in GRAPH_FILES.items():
         staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
@@ -83,6 +102,15 @@ def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, st
     staging.write("provisions.csv", lambda out: write_provisions_csv(store, out))
     # JSON scenario files name this context; it is made from the ontology of this build.
     staging.write("scenario-context.jsonld", lambda out: out.write(_json({"@context": json_context(store)})))
+
+
+def _with_code_prefixes(prefixes: dict[str, str], codes: dict[str, str]) -> dict[str, str]:
+    """``prefixes`` with each code's namespace under the prefix the code declares, whatever
+    prefix a file's ``@prefix`` line gave it."""
+    namespaces = set(codes.values())
+    others = {prefix: namespace for prefix, namespace in prefixes.items()
+              if prefix not in STANDARD_PREFIXES and namespace not in namespaces and prefix not in codes}
+    return release_prefixes(others, codes)
 
 
 def _json(document) -> bytes:

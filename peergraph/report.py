@@ -190,10 +190,12 @@ def surveillance_rows(data: dict) -> list[dict]:
     """One row per code (its jurisdiction) and question "Does the code address <concept>?".
 
     The answer is yes or no; the norm types, the provisions cited and their verbatim legal text
-    come with it, and the effective date only where the code's text states one.
+    come with it, and the effective date only where the code's text states one. A question's id
+    is its concept's name in the shared scheme (``gifts`` for ``pgc:gifts``), so a concept added
+    to the scheme leaves every other question's id as it was.
     """
     rows = []
-    for number, concept in enumerate(data["concepts"], start=1):
+    for concept in data["concepts"]:
         label = data["labels"][concept]
         for code in data["codes"]:
             entries = data["side_by_side"][concept].get(code.iri, [])
@@ -201,13 +203,18 @@ def surveillance_rows(data: dict) -> list[dict]:
                 "jurisdiction": code.jurisdiction, "jurisdiction_iso": code.jurisdiction_iso,
                 "code": code.label, "code_title": code.title, "version": code.version,
                 "effective_date": code.effective_date,
-                "question_id": f"Q{number:03d}", "question": f"Does the code address {label}?",
+                "question_id": question_id(concept), "question": f"Does the code address {label}?",
                 "answer": "yes" if entries else "no",
                 "norm_types": "; ".join(sorted({t for e in entries for t in e["norm_types"]})),
                 "citations": "; ".join(e["label"] for e in entries),
                 "legal_text": " | ".join(e["text"] for e in entries),
             })
     return rows
+
+
+def question_id(concept: str) -> str:
+    """The id of the question on a concept: the concept's own name, which never changes."""
+    return concept.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def surveillance_csv(rows: list[dict]) -> str:

@@ -11,10 +11,11 @@ from rdflib import Graph, URIRef
 from peergraph.build import ValidationFailed, check
 from peergraph.cli import main
 from peergraph.crosswalk import (
-    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie,
+    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie, curie_map,
     export, interval, sssom_tsv, to_graph,
 )
 from peergraph.layout import Layout
+from peergraph.release import code_prefixes
 from peergraph.queries import named, run
 
 from .conftest import CODE, ROOT
@@ -22,9 +23,6 @@ from .conftest import CODE, ROOT
 IL, VA, SUD, CT, NC = (CODE + name + "/" for name in (
     "illinois-ncrs", "virginia-dbhds-cprs", "sud-cprss-cprm", "connecticut-ccb-cprs", "north-carolina-cpss"))
 PGC = "https://w3id.org/peergraph/concept/"
-HAS_CONNECTICUT = (ROOT / "data" / "codes" / "connecticut-ccb-cprs.ttl").exists()
-needs_connecticut = pytest.mark.skipif(not HAS_CONNECTICUT,
-                                       reason="data/codes/connecticut-ccb-cprs.ttl is not in the checkout yet")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +90,6 @@ def test_illinois_prohibition_against_north_carolinas_permission_if_allowed_by_t
     assert '"if allowed by the agency"' in str(row["rationale"])
 
 
-@needs_connecticut
 def test_connecticut_significant_value_against_illinois_and_virginia(alignments, built):
     row = between(alignments, CT + "ethic-12", IL + "V-b", "gifts")
     assert relationship(row) == "intersects with" and vague_terms(built, row) == [CT + "ethic-12-s1-v1"]
@@ -109,7 +106,7 @@ def test_no_alignment_on_gifts_with_the_sud_code(alignments):
 
 
 def test_virginias_two_years_after_services_against_rules_on_persons_served_now(alignments):
-    others = [IL + "V-c", NC + "ethics-12", SUD + "item-20"] + ([CT + "ethic-11"] if HAS_CONNECTICUT else [])
+    others = [IL + "V-c", NC + "ethics-12", SUD + "item-20"] + [CT + "ethic-11"]
     for other in others:
         row = between(alignments, other, VA + "conduct-6", "sexual-relationship-former-person-served")
         assert relationship(row) == "no relationship" and row["computed"].toPython()
@@ -122,7 +119,6 @@ def test_protected_categories_illinois_is_a_superset_of_virginia(alignments):
     assert "Only in the first: criminal history. Only in the second: none." in str(row["rationale"])
 
 
-@needs_connecticut
 def test_protected_categories_connecticut_intersects_illinois_and_virginia(alignments):
     for other in (IL + "III-g", VA + "non-discrimination-1"):
         rows = [r for k, r in alignments.items() if k[2] == PGC + "protected-category"
@@ -222,7 +218,7 @@ def test_sssom_export_is_valid_for_the_sssom_library(built, tmp_path):
 
     path = tmp_path / "crosswalk.sssom.tsv"
     rows = alignment_rows(built.store)
-    path.write_text(sssom_tsv(rows), encoding="utf-8")
+    path.write_text(sssom_tsv(rows, curie_map(built.store)), encoding="utf-8")
     mapping_set = parse_sssom_table(path)
     report = validate(mapping_set, [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness,
                                     SchemaValidationType.StrictCurieFormat], fail_on_error=False)
@@ -288,7 +284,8 @@ def test_the_provision_forbidding_discrimination_on_more_grounds_is_the_broader_
 
 def _verbatim_texts(built) -> dict[str, str]:
     rows = run(built.store, "SELECT ?p ?text WHERE { ?p a pg:Provision ; pg:verbatimText ?text }").rows
-    return {curie(r["p"]): str(r["text"]) for r in rows}
+    prefixes = curie_map(built.store)
+    return {curie(r["p"], prefixes): str(r["text"]) for r in rows}
 
 
 def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_path):
@@ -298,7 +295,7 @@ def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_p
     for row in table:
         assert not [cell for cell in row.values() if "None" in cell], row
         words = row["rests_on_vague_terms"]
-        assert "https://" not in words and not re.search(r"\b(il|va|ct|nc|sud):", words), row
+        assert "https://" not in words and not re.search(rf"\b({'|'.join(code_prefixes(built.store))}):", words), row
         # Each vague term's words are words of one of the two provisions' texts.
         for phrase in filter(None, words.split(" | ")):
             assert phrase in texts[row["focal_provision"]] + " " + texts[row["reference_provision"]], phrase
@@ -321,7 +318,7 @@ def test_exports_give_the_words_of_vague_terms_never_none_or_an_iri(built, tmp_p
 
 def test_csv_export_has_one_row_per_alignment(built):
     rows = alignment_rows(built.store)
-    table = list(csv.DictReader(io.StringIO(crosswalk_csv(rows))))
+    table = list(csv.DictReader(io.StringIO(crosswalk_csv(rows, curie_map(built.store)))))
     assert len(table) == len(rows)
     gift = next(r for r in table if r["focal_provision"] == "il:V-b" and r["reference_provision"] == "va:conduct-3")
     assert (gift["relationship"], gift["computed"], gift["rule"], gift["concept"]) == (
@@ -363,3 +360,60 @@ def test_crosswalk_vocabulary_terms_have_label_and_definition():
     assert relationships == {
         "equal": str(SKOS.exactMatch), "subset of": str(SKOS.broadMatch), "superset of": str(SKOS.narrowMatch),
         "intersects with": str(SKOS.relatedMatch), "no relationship": str(SKOS.relatedMatch)}
+
+
+# --- units and names come from the graph ----------------------------------------------
+
+QUARTER = """
+pg:quarterYear a pg:Unit , owl:NamedIndividual ;
+    rdfs:label "quarter of a year"@en ;
+    skos:definition "Three calendar months."@en ;
+    pg:commonUnit pg:year ;
+    pg:unitsPerCommonUnit "4"^^xsd:decimal .
+"""
+
+
+def test_quantities_are_compared_in_the_common_unit_the_ontology_gives(layout, project_copy):
+    from peergraph.crosswalk import Interval, norms
+
+    # Virginia Conduct 6: "within a minimum of two years after terminating services" (2 years).
+    waiting = PG.timeSinceServicesEnded
+    original = norms(computed_store(layout), layout)[URIRef(VA + "conduct-6-s1")].thresholds[waiting][0]
+    assert original == Interval(0, True, Decimal(2), False)
+    months = (ROOT / "ontology" / "peergraph.ttl").read_text(encoding="utf-8")
+    assert 'pg:unitsPerCommonUnit "12"^^xsd:decimal' in months       # twelve months make a year
+
+    # The same two years written as 8 of a unit the ontology of a copy adds, four to the year.
+    ontology = project_copy / "ontology" / "peergraph.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + QUARTER, encoding="utf-8")
+    virginia = project_copy / "data" / "codes" / "virginia-dbhds-cprs.ttl"
+    text = virginia.read_text(encoding="utf-8")
+    stated = 'pg:quantity "2"^^xsd:decimal ; pg:unit pg:year ;\n    pg:phrase "within a minimum of two years'
+    assert stated in text
+    virginia.write_text(text.replace(stated, stated.replace('"2"', '"8"').replace("pg:year", "pg:quarterYear")),
+                        encoding="utf-8")
+    copy = Layout(project_copy)
+    store = computed_store(copy)
+    assert norms(store, copy)[URIRef(VA + "conduct-6-s1")].thresholds[waiting][0] == original
+    strictest = [row for row in run(store, named(copy, "strictest-standard")).rows if row["measure"] == waiting]
+    assert [(str(r["code"]), str(r["quantity"]), str(r["unit"])) for r in strictest] == [
+        (VA.rstrip("/"), "8", str(PG.quarterYear))]
+
+
+def test_protected_categories_are_listed_by_their_short_names_from_the_scheme(alignments):
+    row = between(alignments, IL + "III-g", VA + "non-discrimination-1", "protected-category")
+    # Illinois III – g names criminal history, Virginia's list does not.
+    assert "Only in the first: criminal history. Only in the second: none." in str(row["rationale"])
+    assert "(protected category)" not in str(row["rationale"])
+
+
+def test_a_protected_categorys_short_name_is_read_from_the_scheme(project_copy):
+    concepts = project_copy / "data" / "concepts.ttl"
+    text = concepts.read_text(encoding="utf-8")
+    short = 'pgc:protected-criminal-history skos:altLabel "criminal history"@en .'
+    assert short in text
+    concepts.write_text(text.replace(short, short.replace("criminal history", "criminal record")), encoding="utf-8")
+    copy = Layout(project_copy)
+    lists = [a for a in compute(computed_store(copy), copy) if a.rule == PG.protectedCategoryComparison
+             and (str(a.focal), str(a.reference)) == (IL + "III-g", VA + "non-discrimination-1")]
+    assert len(lists) == 1 and "Only in the first: criminal record. Only in the second: none." in lists[0].rationale

@@ -47,12 +47,33 @@ def test_every_query_has_a_title_a_description_and_declares_what_it_uses(layout)
             assert parameter.description, (query.name, parameter.name)
 
 
-def test_every_query_parses_and_runs(layout, built):
+def test_every_query_parses_and_runs_with_its_declared_examples(layout, built):
     for query in library(layout):
-        params = {"code": "illinois-ncrs", "concept": "gifts", "words": "gift"}
-        given = {p.name: params[p.name] for p in query.parameters}
-        result = run(built.store, query, given)
+        # A parameter without a default declares an example value in its header, and the
+        # question answers it: the served page fills the examples in.
+        given = {p.name: p.default or p.example for p in query.parameters}
+        assert None not in given.values(), (query.name, given)
+        result = run(built.store, query, given or None)
         assert result.variables, query.name
+        if query.parameters:
+            assert result.rows, (query.name, given)
+
+
+def test_an_example_named_in_a_description_is_the_declared_one(layout):
+    for query in library(layout):
+        for parameter in query.parameters:
+            prose = re.search(r"e\.g\.\s+([^\s,;()]+)", parameter.description)
+            assert prose is None or prose.group(1) == parameter.example, (query.name, parameter)
+
+
+def test_the_declared_examples_answer_with_the_texts(layout, built):
+    # Illinois V – b, "Specialists shall not accept gifts valued over $25 …", is on gifts.
+    concept = named(layout, "concept-side-by-side").parameter("concept")
+    rows = run(built.store, named(layout, "concept-side-by-side"), {"concept": concept.example}).rows
+    assert any(str(row["text"]).startswith("Specialists shall not accept gifts valued over $25") for row in rows)
+    words = named(layout, "full-text-search").parameter("words").example
+    found = run(built.store, named(layout, "full-text-search"), {"words": words}).rows
+    assert found and all(words in str(row["text"]).lower() for row in found)
 
 
 def test_parameters_of_the_fixed_questions(layout):
@@ -68,11 +89,13 @@ def test_header_continuation_lines_and_brief_parameter_form(tmp_path):
     path = tmp_path / "q.rq"
     path.write_text("# title: T\n# description: first line\n#   second line\n"
                     "# param: concept — a concept, e.g. gifts\n"
-                    "# param: n (text, default 3) — how many\nSELECT ?concept ?n { }\n")
+                    "# param: n (text, default 3) — how many\n"
+                    "# param: code (code, example illinois-ncrs) — a code\nSELECT ?concept ?n ?code { }\n")
     query = load(path)
     assert query.description == "first line second line"
     assert query.parameters == (Parameter("concept", "a concept, e.g. gifts", None, "concept"),
-                                Parameter("n", "how many", "3", "text"))
+                                Parameter("n", "how many", "3", "text"),
+                                Parameter("code", "a code", None, "code", "illinois-ncrs"))
 
 
 def test_a_query_file_without_a_title_is_named_in_the_error(tmp_path):
