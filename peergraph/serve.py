@@ -211,7 +211,7 @@ class Endpoint:
         """The named questions for the editor, each with its parameters bound to the example value."""
         listed = []
         for query in library(self.layout):
-            params = {p.name: p.default or _example(p.description) for p in query.parameters}
+            params = {p.name: p.default or p.example for p in query.parameters}
             try:
                 text = bind(query.text, bindings_for(query, params))
             except (PeergraphError, ValueError):   # no example value to bind: the editor shows it unbound
@@ -326,11 +326,6 @@ def _format_iri(media: str) -> str:
              "SPARQL_Results_TSV", "text/turtle": "Turtle", "application/ld+json": "JSON-LD",
              "application/n-triples": "N-Triples", "application/rdf+xml": "RDF_XML"}
     return "http://www.w3.org/ns/formats/" + names[media]
-
-
-def _example(description: str) -> str | None:
-    match = re.search(r"e\.g\.\s+([^\s,;()]+)", description)
-    return match.group(1) if match else None
 
 
 def local_path(iri: str) -> str:

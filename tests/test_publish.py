@@ -14,7 +14,6 @@ from peergraph import publish as publishing
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
 from peergraph.queries import named, run, run_remote
-from peergraph.serve import _example
 
 from . import stores
 from .conftest import ROOT
@@ -42,7 +41,7 @@ def published(request, built, tmp_path_factory):
 
 
 def _params(query):
-    return {p.name: p.default or _example(p.description) for p in query.parameters}
+    return {p.name: p.default or p.example for p in query.parameters}
 
 
 def _concatenated(query_text: str) -> dict[str, str]:

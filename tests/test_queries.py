@@ -59,13 +59,6 @@ def test_every_query_parses_and_runs_with_its_declared_examples(layout, built):
             assert result.rows, (query.name, given)
 
 
-def test_an_example_named_in_a_description_is_the_declared_one(layout):
-    for query in library(layout):
-        for parameter in query.parameters:
-            prose = re.search(r"e\.g\.\s+([^\s,;()]+)", parameter.description)
-            assert prose is None or prose.group(1) == parameter.example, (query.name, parameter)
-
-
 def test_the_declared_examples_answer_with_the_texts(layout, built):
     # Illinois V – b, "Specialists shall not accept gifts valued over $25 …", is on gifts.
     concept = named(layout, "concept-side-by-side").parameter("concept")

@@ -453,12 +453,11 @@ def test_serve_names_a_port_in_use(capsys):
 @pytest.mark.parametrize("name", [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))])
 def test_every_named_query_over_the_endpoint_gives_the_embedded_results(server, built, layout, name):
     from peergraph.queries import run_remote
-    from peergraph.serve import _example
 
     from .test_publish import _canonical
 
     query = named(layout, name)
-    params = {p.name: p.default or _example(p.description) for p in query.parameters}
+    params = {p.name: p.default or p.example for p in query.parameters}
     embedded = run(built.store, query, params)
     remote = run_remote(server + "/sparql", query, params)
     assert remote.variables == embedded.variables and len(embedded) > 0
