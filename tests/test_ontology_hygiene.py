@@ -173,3 +173,40 @@ def test_labels_are_derived_not_written_and_never_doubled(built, vocabulary_grap
     asserted = built.corpus.union()
     assert not [s for s in asserted.subjects(PG.hasThreshold, None) if (s, RDFS.label, None) in asserted]
 
+
+# --- the generated documentation ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def documentation(tmp_path_factory, monkeypatch_module):
+    from peergraph.docs import render
+    out = tmp_path_factory.mktemp("docs")
+    render(sorted((ROOT / "ontology").glob("*.ttl")), ROOT / "data" / "concepts.ttl", out)
+    return (out / "ontology.html").read_text(encoding="utf-8"), (out / "concepts.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        yield patch
+
+
+def test_the_documentation_lists_every_named_individual_under_its_own_name(documentation, vocabulary_graph):
+    ontology_page, _ = documentation
+    individuals = {str(s).split("#")[1] for s in vocabulary_graph.subjects(RDF.type, OWL.NamedIndividual)}
+    # circumstances, actors, measures, units, comparators, verdicts, channels, alignment relationships
+    assert {"supervisorConsulted", "agencyAllows", "personServed", "giftValue", "usDollar", "greaterThan",
+            "needsJudgment", "socialMedia", "subsetOf"} <= individuals
+    assert [name for name in sorted(individuals) if f'id="{name}"' not in ontology_page] == []
+    assert 'id="named_individuals"' in ontology_page and 'href="#named_individuals"' in ontology_page
+    assert 'id="PersonServed"' in ontology_page          # the class, beside its individual pg:personServed
+
+
+def test_the_documentation_shows_each_document_its_version_and_each_term_status(documentation, vocabulary_graph):
+    ontology_page, concepts_page = documentation
+    newest = max(o.toPython() for o in vocabulary_graph.objects(None, DCTERMS.modified) if o.datatype == XSD.date)
+    for iri in [CORE, *MODULES.values()]:
+        assert f"<code>{iri}</code>" in ontology_page and f"<code>{iri}/{newest.isoformat()}</code>" in ontology_page
+    assert "Term Status" in ontology_page and "<p>testing</p>" in ontology_page
+    # Refusal grounds are the protected categories of the concept scheme.
+    assert 'id="protected-age"' in concepts_page and 'id="protected-criminal-history"' in concepts_page
