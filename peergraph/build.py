@@ -23,6 +23,7 @@ from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from .reasoning import entailments, read_schema
 from .output import staged_folder
 from .release import release_prefixes, write_release
+from .scenario_reference import scenario_reference
 from .store import quads_of, select, store_of_parsed
 from .validation import Problem, check_provenance, check_queries, check_shapes
 
@@ -135,6 +136,8 @@ def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 _finish_docs(docs)
+                reference = scenario_reference(layout, built.store)
+                staging.write("docs/scenario-vocabulary.html", lambda out: out.write(reference.encode("utf-8")))
             files = staging.files()
         finally:
             _stop_docs(docs)

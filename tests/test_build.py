@@ -101,6 +101,8 @@ def test_documentation_pages_are_generated(release):
     assert "peergraph ontology" in ontology and "Prohibition" in ontology
     concepts = (dist / "docs" / "concepts.html").read_text(encoding="utf-8")
     assert "lending and borrowing" in concepts and "national ancestry (protected category)" in concepts
+    reference = (dist / "docs" / "scenario-vocabulary.html").read_text(encoding="utf-8")
+    assert 'id="GiftAccepted"' in reference and "pg:supervisorConsulted" in reference
 
 
 def test_summary_counts_what_the_graph_holds(release):

@@ -2,6 +2,8 @@
 and, when deprecated, what replaces it; the release is stamped with a dated version IRI; the nodes a
 code leaves unnamed get derived labels."""
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -210,3 +212,41 @@ def test_the_documentation_shows_each_document_its_version_and_each_term_status(
     assert "Term Status" in ontology_page and "<p>testing</p>" in ontology_page
     # Refusal grounds are the protected categories of the concept scheme.
     assert 'id="protected-age"' in concepts_page and 'id="protected-criminal-history"' in concepts_page
+
+
+# --- the scenario vocabulary reference ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reference(layout, built):
+    from peergraph.scenario_reference import scenario_reference
+    return scenario_reference(layout, built.store)
+
+
+def _section(page: str, kind: str) -> str:
+    start = page.index(f'<section id="{kind}">')
+    return page[start:page.index("</section>", start)]
+
+
+def test_the_reference_gives_each_kind_of_act_its_required_facts_and_the_circumstances_codes_read(reference):
+    gift = html.unescape(_section(reference, "GiftAccepted"))
+    for fact in ("amount", "currency", "withPerson"):
+        assert f"pg:{fact}</code> <em>required</em>" in gift
+    # Illinois NCRS V – b: "... without consulting their Peer Supervisor and documenting the situation."
+    assert "pg:supervisorConsulted</code> (supervisor consulted): read by Illinois NCRS" in gift
+    assert "pg:situationDocumented</code> (situation documented): read by Illinois NCRS" in gift
+    refusal = html.unescape(_section(reference, "RefusalOfServices"))
+    assert "pg:ground</code> <em>required</em>" in refusal
+
+
+def test_every_example_of_the_reference_is_a_scenario_the_checker_accepts(reference, layout, built, tmp_path):
+    from peergraph.scenarios import read
+    kinds = re.findall(r'<section id="(\w+)">', reference)
+    turtle = [html.unescape(t) for t in re.findall(r'<pre class="turtle">(.*?)</pre>', reference, re.S)]
+    documents = [html.unescape(t) for t in re.findall(r'<pre class="json">(.*?)</pre>', reference, re.S)]
+    assert len(kinds) == len(turtle) == len(documents) >= 40
+    for kind, text, document in zip(kinds, turtle, documents):
+        (tmp_path / f"{kind}.ttl").write_text(text, encoding="utf-8")
+        (tmp_path / f"{kind}-json.json").write_text(document, encoding="utf-8")
+    batch = read([tmp_path], built.store, layout.scenario_input_shapes)   # raises on a missing required fact
+    acts = batch.store.query("SELECT (COUNT(?act) AS ?n) WHERE { GRAPH ?g { ?s <https://w3id.org/peergraph/ontology#act> ?act } }")
+    assert int(next(iter(acts))["n"].value) == 2 * len(kinds)
