@@ -35,7 +35,7 @@ INDIVIDUAL_PROPS = [RDFS.isDefinedBy, DCTERMS.title, DCTERMS.description, RDF.ty
 
 def render(ontologies: list[Path], concepts: Path, out_dir: Path) -> None:
     """Render every ontology file as one ontology page, and the concept scheme."""
-    ontology = Graph()
+    ontology = Graph(bind_namespaces="none")   # only the prefixes the files declare: pyLODE loops over them per node
     for path in ontologies:
         ontology.parse(path)
     ontology += version_stamps(ontology)   # the same dated version IRIs as the release
@@ -50,7 +50,10 @@ def ontology_html(ontology: Graph) -> str:
     # The core first: it imports nothing, the modules import it.
     documents = sorted(ontology.subjects(RDF.type, OWL.Ontology),
                        key=lambda iri: (ontology.value(iri, OWL.imports) is not None, str(iri)))
-    page = Graph() + ontology
+    page = Graph(bind_namespaces="none")
+    for prefix, namespace in ontology.namespaces():
+        page.bind(prefix, namespace)
+    page += ontology
     for module in documents[1:]:
         # pyLODE merges the metadata of every owl:Ontology it finds into one; the modules get a section of their own.
         page.remove((module, RDF.type, OWL.Ontology))
