@@ -106,7 +106,8 @@ def derived_labels(triples, vocabulary) -> set[tuple]:
         for number, statement in enumerate(sorted(statements[provision], key=_natural), start=1):
             kinds = sorted({str(k) for cls in graph.values(statement, RDF.type)
                             for k in schema.values(cls, PG.kindName)})
-            labels[statement] = f"{provision_label}, statement {number}" + (f" ({', '.join(kinds)})" if kinds else "")
+            derived = f"{provision_label}, statement {number}" + (f" ({', '.join(kinds)})" if kinds else "")
+            labels[statement] = graph.value(statement, RDFS.label) or derived   # its parts' labels start with it
     subclasses = set(schema.pairs(RDFS.subClassOf))
     for statement, statement_label in list(labels.items()):
         for link in STATEMENT_PARTS:

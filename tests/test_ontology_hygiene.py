@@ -10,7 +10,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from peergraph.build import ValidationFailed, check
 from peergraph.derived import derived_labels, release_date, version_stamps
+from peergraph.layout import Layout
 from peergraph.errors import PeergraphError
 
 from .conftest import ROOT
@@ -82,12 +84,20 @@ def test_a_deprecated_term_names_its_replacement(vocabulary_graph):
     assert [term for term in deprecated if vocabulary_graph.value(term, DCTERMS.isReplacedBy) is None] == []
 
 
-def test_a_deprecated_term_without_replacement_is_noticed():
-    # The check above would pass vacuously were the lookup wrong: try it on a term deprecated alone.
-    graph = _document("peergraph.ttl")
-    graph.add((PG.agencyAllows, OWL.deprecated, Literal(True)))
-    assert [t for t in graph.subjects(OWL.deprecated, Literal(True)) if graph.value(t, DCTERMS.isReplacedBy) is None] \
-        == [PG.agencyAllows]
+def test_the_build_refuses_a_deprecated_term_without_replacement_and_accepts_one_with(project_copy):
+    ontology = project_copy / "ontology" / "peergraph.ttl"
+    text = ontology.read_text(encoding="utf-8")
+    anchor = 'pg:agencyAllows a pg:Circumstance , owl:NamedIndividual ;\n'
+    assert anchor in text
+    ontology.write_text(text.replace(anchor, anchor + "    owl:deprecated true ;\n"), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failure:
+        check(Layout(project_copy))
+    assert [str(problem) for problem in failure.value.problems] == [
+        f"{ontology}: {PG.agencyAllows} is deprecated (owl:deprecated) but names no replacement; "
+        "add dct:isReplacedBy with the term to use instead."]
+    ontology.write_text(text.replace(anchor, anchor + "    owl:deprecated true ; dct:isReplacedBy pg:writtenAgencyApproval ;\n"),
+                        encoding="utf-8")
+    check(Layout(project_copy))
 
 
 @pytest.fixture(scope="module")
