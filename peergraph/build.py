@@ -17,11 +17,13 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .corpus import Corpus, graph_of, load, parse_turtle
+from .derived import derived_labels, version_stamps
 from .errors import PeergraphError
 from .layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from .reasoning import entailments, read_schema
 from .output import staged_folder
 from .release import release_prefixes, write_release
+from .scenario_reference import scenario_reference
 from .store import quads_of, select, store_of_parsed
 from .validation import Problem, check_provenance, check_queries, check_shapes
 
@@ -43,6 +45,11 @@ class Built:
     asserted: int
     inferred: int
     seconds: dict[str, float] = field(default_factory=dict)
+    derived: dict[str, set] = field(default_factory=dict)  # version IRIs and labels: see ``derive``
+
+    def released(self) -> dict[str, set]:
+        """Each named graph as the release holds it: its reasoned triples and what the build derives."""
+        return {name: triples | self.derived.get(name, set()) for name, triples in self.triples.items()}
 
     @functools.cached_property
     def reasoned(self) -> dict[str, Graph]:
@@ -78,6 +85,17 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
     return reasoned, inferred
 
 
+def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
+    """What the release states beyond the sources and their entailments: the dated version IRI
+    of each ontology, and labels for the statements and parts of statements each code leaves unnamed."""
+    vocabulary = reasoned[VOCABULARY_GRAPH]
+    derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
+    for name, triples in reasoned.items():
+        if name != VOCABULARY_GRAPH:
+            derived[name] = derived_labels(triples, vocabulary)
+    return derived
+
+
 def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     """Load, reason and validate; raise ValidationFailed listing every problem."""
     seconds: dict[str, float] = {}
@@ -89,6 +107,8 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
         # The asserted triples go in as parsed; only the inferred ones are converted.
         store = store_of_parsed(corpus.parsed)
         store.bulk_extend(quads_of({name: reasoned[name] - corpus.graphs[name] for name in reasoned}))
+        derived = derive(corpus, reasoned)
+        store.bulk_extend(quads_of(derived))
     with _timed(seconds, "validate"):
         union = graph_of(triple for triples in reasoned.values() for triple in triples)
         problems = check_shapes(corpus, union, shapes)
@@ -98,7 +118,7 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     if problems:
         raise ValidationFailed(problems)
     asserted = sum(len(graph) for graph in corpus.graphs.values())
-    return Built(corpus, reasoned, store, asserted, inferred, seconds)
+    return Built(corpus, reasoned, store, asserted, inferred, seconds, derived)
 
 
 def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
@@ -116,6 +136,8 @@ def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 _finish_docs(docs)
+                reference = scenario_reference(layout, built.store)
+                staging.write("docs/scenario-vocabulary.html", lambda out: out.write(reference.encode("utf-8")))
             files = staging.files()
         finally:
             _stop_docs(docs)

@@ -47,9 +47,9 @@ def _assert_same(found: ox.Dataset, expected: ox.Dataset, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def built_union(release) -> ox.Dataset:
-    """Every reasoned triple of the build, in the default graph, canonical."""
+    """Every reasoned or derived triple of the build, in the default graph, canonical."""
     built, _, _ = release
-    return _canonical(_quads(triple for triples in built.triples.values() for triple in triples))
+    return _canonical(_quads(triple for triples in built.released().values() for triple in triples))
 
 
 @pytest.mark.parametrize("name, fmt", [("peergraph.ttl", ox.RdfFormat.TURTLE), ("peergraph.nt", ox.RdfFormat.N_TRIPLES),
@@ -77,7 +77,7 @@ def test_dataset_files_hold_one_named_graph_per_code(release, name, fmt):
     assert set(by_graph) == {ox.NamedNode(graph_name) for graph_name in names}  # nothing in the default graph
     assert names == set(built.triples)
     assert len(names) == 7 and {VOCABULARY_GRAPH, CROSSWALK_GRAPH} <= names   # five codes, vocabulary, crosswalk
-    for graph_name, triples in built.triples.items():
+    for graph_name, triples in built.released().items():
         expected = _canonical(_quads(triples, ox.NamedNode(graph_name)))
         _assert_same(_canonical(by_graph[ox.NamedNode(graph_name)]), expected, f"{name}, graph {graph_name}")
 
@@ -101,6 +101,8 @@ def test_documentation_pages_are_generated(release):
     assert "peergraph ontology" in ontology and "Prohibition" in ontology
     concepts = (dist / "docs" / "concepts.html").read_text(encoding="utf-8")
     assert "lending and borrowing" in concepts and "national ancestry (protected category)" in concepts
+    reference = (dist / "docs" / "scenario-vocabulary.html").read_text(encoding="utf-8")
+    assert 'id="GiftAccepted"' in reference and "pg:supervisorConsulted" in reference
 
 
 def test_summary_counts_what_the_graph_holds(release):

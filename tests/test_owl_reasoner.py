@@ -115,9 +115,21 @@ def _hermit(triples, folder) -> list:
     path = folder / "graph.nt"
     ox.serialize(triples, str(path), ox.RdfFormat.N_TRIPLES)
     world = owlready2.World()
+    _resolve_imports_within(triples, world, folder)
     world.get_ontology(path.as_uri()).load(format="ntriples")
     owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     return [str(cls.iri) for cls in world.inconsistent_classes()]
+
+
+def _resolve_imports_within(triples, world, folder) -> None:
+    """Let each owl:imports of an ontology the triples themselves hold resolve to them, as a catalog
+    would, rather than be downloaded: register it with its header alone, its axioms being in the file."""
+    imports, ontology = ox.NamedNode(str(OWL.imports)), ox.NamedNode(str(OWL.Ontology))
+    declared = {t.subject for t in triples if t.predicate.value == str(RDF.type) and t.object == ontology}
+    for iri in sorted({t.object for t in triples if t.predicate == imports} & declared, key=str):
+        stub = folder / f"import-{len(list(folder.glob('import-*')))}.nt"
+        ox.serialize([ox.Triple(iri, ox.NamedNode(str(RDF.type)), ontology)], str(stub), ox.RdfFormat.N_TRIPLES)
+        world.get_ontology(iri.value).load(fileobj=stub.open("rb"), format="ntriples")
 
 
 def _triples_of(store: ox.Store, graphs=None) -> list:
