@@ -33,6 +33,7 @@ from .store import to_ox
 PG = "https://w3id.org/peergraph/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
 SCENARIO_BASE = BASE + "scenario/"
 SCENARIO_GRAPH_BASE = GRAPH_BASE + "scenario/"
 CONTEXT_IRI = BASE + "scenario-context.jsonld"
@@ -397,8 +398,11 @@ def _normalized(term):
 
 
 def _known_terms(kg: ox.Store) -> frozenset[str]:
+    """The IRIs the knowledge graph says something about, less its ontology documents: a document
+    IRI such as ``…/ontology/scenario`` would make ``…/ontology/`` look like a namespace of terms."""
+    documents = {quad.subject for quad in kg.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), OWL_ONTOLOGY, None)}
     return frozenset(quad.subject.value for quad in kg.quads_for_pattern(None, None, None, None)
-                     if isinstance(quad.subject, ox.NamedNode))
+                     if isinstance(quad.subject, ox.NamedNode) and quad.subject not in documents)
 
 
 def _unknown_terms(path: Path, terms: _Terms, known: set[str]) -> list[str]:

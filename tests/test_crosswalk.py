@@ -366,6 +366,7 @@ def test_crosswalk_vocabulary_terms_have_label_and_definition():
 
 QUARTER = """
 pg:quarterYear a pg:Unit , owl:NamedIndividual ;
+    rdfs:isDefinedBy <https://w3id.org/peergraph/ontology> ; vs:term_status "testing" ;
     rdfs:label "quarter of a year"@en ;
     skos:definition "Three calendar months."@en ;
     pg:commonUnit pg:year ;
