@@ -41,15 +41,19 @@ class Corpus:
         return str(path) if path else "the knowledge graph"
 
 
-def read_turtle(path: Path, prefixes: dict[str, str] | None = None) -> list[ox.Quad]:
+def read_turtle(path: Path, prefixes: dict[str, str] | None = None,
+                supplied: dict[str, str] | None = None) -> list[ox.Quad]:
     """Parse one Turtle file, turning a syntax error into a message with file and line.
 
     The prefixes it declares are added to ``prefixes``, where given, unless already there.
+    ``supplied`` prefixes (each code's own) may be used without an ``@prefix`` line.
     """
     try:
         data = path.read_bytes()
     except OSError as error:
         raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
+    # Declared on the first line, so that an error's line number is still the file's.
+    data = "".join(f"@prefix {p}: <{ns}> . " for p, ns in (supplied or {}).items()).encode() + data
     try:
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
         quads = list(parser)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Namespace
 
-from .corpus import parse_turtle
+from .corpus import graph_of, read_turtle
 from .errors import PeergraphError
 from .layout import Layout
+from .release import code_prefixes
 from .results import csv_text
 from .shapes import read_shapes
 from .store import select
@@ -25,18 +26,20 @@ SELECT ?statement ?kind ?provision ?label ?position ?code WHERE {
 """
 
 
-def reasons(layout: Layout) -> dict[str, str]:
-    """Statement IRI -> why no shape checks it, from ``shapes/not-operationalized.ttl``."""
-    graph = parse_turtle(layout.coverage_notes)
+def reasons(layout: Layout, codes: dict[str, str] | None = None) -> dict[str, str]:
+    """Statement IRI -> why no shape checks it, from ``shapes/not-operationalized.ttl``, which
+    names statements with the prefixes the codes declare (``codes``, see ``release.code_prefixes``)."""
+    graph = graph_of(read_turtle(layout.coverage_notes, supplied=codes))
     return {str(statement): str(reason) for statement, reason in graph.subject_objects(PG.notOperationalizedBecause)}
 
 
 def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     """One row per duty and prohibition: the shapes that check it, or the reason none does."""
     shapes_of: dict[str, list[str]] = {}
-    for shape in read_shapes(layout.verdict_shapes):
+    codes = code_prefixes(kg)
+    for shape in read_shapes(layout.verdict_shapes, codes):
         shapes_of.setdefault(shape.enforces or "", []).append(shape.iri.rsplit("#", 1)[-1])
-    why = reasons(layout)
+    why = reasons(layout, codes)
     rows = []
     for row in select(kg, _NORMS):
         statement = str(row["statement"])

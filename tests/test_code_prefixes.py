@@ -13,6 +13,7 @@ from peergraph.build import build
 from peergraph.crosswalk import PG, compute, computed_path, computed_store, curie, curie_map, to_graph
 from peergraph.layout import Layout
 from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
+from peergraph.shapes import read_shapes
 
 from .conftest import CODE
 
@@ -119,3 +120,14 @@ def test_release_files_name_a_code_by_the_prefix_it_declares(project_copy, tmp_p
     assert "vadbhds:conduct-3" in turtle
     context = json.loads((tmp_path / "dist" / "peergraph.jsonld").read_text(encoding="utf-8"))["@context"]
     assert context["vadbhds"] == CODE + "virginia-dbhds-cprs/" and "va" not in context
+
+
+def test_no_shapes_file_restates_a_code_namespace(layout, built, declared):
+    # The codes declare their prefixes; the shapes files use them without declaring them again.
+    for path in sorted((layout.root / "shapes").glob("*.ttl")):
+        text = path.read_text(encoding="utf-8")
+        assert not [ns for ns in declared.values() if ns in text], f"{path.name} restates a code's namespace"
+    shapes = read_shapes(layout.verdict_shapes, code_prefixes(built.store))
+    gift = next(s for s in shapes if s.iri.endswith("#il-V-b-violation"))
+    assert f"PREFIX il: <{CODE}illinois-ncrs/>" in gift.check_query
+    assert gift.enforces == CODE + "illinois-ncrs/V-b-s1"
