@@ -25,21 +25,28 @@ SELECT ?statement ?kind ?provision ?label ?position ?code WHERE {
 } ORDER BY ?code ?position ?statement
 """
 
+_STATED_REASONS = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?statement ?reason WHERE { ?statement pg:notOperationalizedBecause ?reason }
+"""
 
-def reasons(layout: Layout, codes: dict[str, str] | None = None) -> dict[str, str]:
-    """Statement IRI -> why no shape checks it, from ``shapes/not-operationalized.ttl``, which
-    names statements with the prefixes the codes declare (``codes``, see ``release.code_prefixes``)."""
-    graph = graph_of(read_turtle(layout.coverage_notes, supplied=codes))
-    return {str(statement): str(reason) for statement, reason in graph.subject_objects(PG.notOperationalizedBecause)}
+
+def reasons(layout: Layout, kg: ox.Store) -> dict[str, str]:
+    """Statement IRI -> why no shape checks it: from ``shapes/not-operationalized.ttl``, which
+    names statements with the prefixes the codes declare, and from the codes' own data, where
+    a new code may say it of its statements without a change outside ``data/``."""
+    graph = graph_of(read_turtle(layout.coverage_notes, supplied=code_prefixes(kg)))
+    why = {str(row["statement"]): str(row["reason"]) for row in select(kg, _STATED_REASONS)}
+    why.update((str(statement), str(reason)) for statement, reason in graph.subject_objects(PG.notOperationalizedBecause))
+    return why
 
 
 def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     """One row per duty and prohibition: the shapes that check it, or the reason none does."""
     shapes_of: dict[str, list[str]] = {}
-    codes = code_prefixes(kg)
-    for shape in read_shapes(layout.verdict_shapes, codes):
+    for shape in read_shapes(layout.verdict_shapes, code_prefixes(kg)):
         shapes_of.setdefault(shape.enforces or "", []).append(shape.iri.rsplit("#", 1)[-1])
-    why = reasons(layout, codes)
+    why = reasons(layout, kg)
     rows = []
     for row in select(kg, _NORMS):
         statement = str(row["statement"])
@@ -56,7 +63,7 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     if unexplained:
         raise PeergraphError(
             f"{layout.coverage_notes}: {len(unexplained)} duties or prohibitions have neither a verdict shape nor a "
-            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence.")
+            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence (here, or on the statement in its code's data file).")
     return rows
 
 
