@@ -120,6 +120,15 @@ def test_crosswalk_update_aligns_the_sixth_codes_gift_rule(updated):
     assert relationship[CODE + "illinois-ncrs/V-b"] == str(PG.subsetOf)
 
 
+def test_the_crosswalk_export_names_the_sixth_code_by_its_declared_prefix(updated, outputs):
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--root", str(updated), "crosswalk", "export", "--out", str(outputs / "crosswalk")]) == 0
+    sssom = (outputs / "crosswalk" / "crosswalk.sssom.tsv").read_text(encoding="utf-8")
+    assert f"#  tl: {TL}" in sssom.splitlines()
+    rows = [line.split("\t") for line in sssom.splitlines() if not line.startswith("#")]
+    assert ["il:V-b", "tl:item-2"] in [[row[0], row[4]] for row in rows]
+
+
 def test_named_questions_name_the_sixth_code(sixth):
     layout, built = sixth
     gaps = run(built.store, named(layout, "code-gaps"), {"code": SIXTH})
@@ -147,6 +156,7 @@ def test_the_sixth_codes_provision_page_is_served(sixth):
         with httpx.Client(base_url=url, timeout=30) as client:
             page = client.get(f"/code/{SIXTH}/item-2", headers={"Accept": "text/html"})
             assert page.status_code == 200 and GIFT_RULE in page.text
+            assert f'href="/code/{SIXTH}' in client.get("/", headers={"Accept": "text/html"}).text
             turtle = client.get(f"/code/{SIXTH}/item-2", headers={"Accept": "text/turtle"})
             triples = list(ox.parse(turtle.content, format=ox.RdfFormat.TURTLE))
             assert {t.object.value for t in triples if t.predicate.value == str(PG.verbatimText)} == {GIFT_RULE}
