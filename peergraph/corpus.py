@@ -52,15 +52,19 @@ def read_turtle(path: Path, prefixes: dict[str, str] | None = None,
         data = path.read_bytes()
     except OSError as error:
         raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
-    # Declared on the first line, so that an error's line number is still the file's.
-    data = "".join(f"@prefix {p}: <{ns}> . " for p, ns in (supplied or {}).items()).encode() + data
+    if supplied is not None:  # declared on the first line, so that an error's line number is still the file's
+        data = "".join(f"@prefix {p}: <{ns}> . " for p, ns in supplied.items()).encode() + data.removeprefix(b"\xef\xbb\xbf")
     try:
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
         quads = list(parser)
     except SyntaxError as error:
         line = _LINE.search(str(error))
+        fix = "fix the syntax on that line"
+        if supplied is not None and "has not been declared" in str(error):
+            fix = ("use a prefix that a code declares (vann:preferredNamespacePrefix in data/codes/: "
+                   f"{', '.join(sorted(supplied)) or 'none'}), or declare it with @prefix")
         if line:
-            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); fix the syntax on that line.") from None
+            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); {fix}.") from None
         raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
     for prefix, namespace in parser.prefixes.items() if prefixes is not None else ():
         prefixes.setdefault(prefix, namespace)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph.build import build
+from peergraph.build import build, check
+from peergraph.errors import PeergraphError
 from peergraph.crosswalk import PG, compute, computed_path, computed_store, curie, curie_map, to_graph
 from peergraph.layout import Layout
 from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
@@ -131,3 +132,19 @@ def test_no_shapes_file_restates_a_code_namespace(layout, built, declared):
     gift = next(s for s in shapes if s.iri.endswith("#il-V-b-violation"))
     assert f"PREFIX il: <{CODE}illinois-ncrs/>" in gift.check_query
     assert gift.enforces == CODE + "illinois-ncrs/V-b-s1"
+
+
+def test_a_shapes_file_naming_a_prefix_no_code_declares_is_an_error_naming_its_line(project_copy):
+    # Virginia now declares "vadbhds"; the verdict shapes still write va:conduct-3-s2.
+    virginia = project_copy / "data" / "codes" / "virginia-dbhds-cprs.ttl"
+    text = virginia.read_text(encoding="utf-8")
+    virginia.write_text(text.replace('vann:preferredNamespacePrefix "va"', 'vann:preferredNamespacePrefix "vadbhds"'),
+                        encoding="utf-8")
+    copy = Layout(project_copy)
+    shapes = copy.verdict_shapes.read_text(encoding="utf-8").splitlines()
+    first = next(number for number, line in enumerate(shapes, 1) if "va:conduct" in line)
+    with pytest.raises(PeergraphError) as error:
+        read_shapes(copy.verdict_shapes, code_prefixes(check(copy).store))
+    message = str(error.value)
+    assert message.startswith(f"{copy.verdict_shapes}:{first}: invalid Turtle")
+    assert "va:" in message and "vadbhds" in message and "vann:preferredNamespacePrefix" in message
