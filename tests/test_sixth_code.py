@@ -28,6 +28,7 @@ from peergraph.crosswalk import PG
 from peergraph.layout import Layout, code_graph_name
 from peergraph.publish import graphs_of
 from peergraph.queries import named, run
+from peergraph.release import code_prefixes
 from peergraph.serve import Settings, serving
 from peergraph.verdicts import Checker
 
@@ -208,3 +209,12 @@ def _differences(comparison: filecmp.dircmp) -> list[str]:
     for sub in comparison.subdirs.values():
         found += _differences(sub)
     return found
+
+
+def test_a_synthetic_corpus_with_more_codes_than_the_real_ones_validates(tmp_path):
+    # The benchmarks' corpus copies the real codes; each copy must declare a prefix of its own.
+    from scripts.make_synthetic_corpus import make_corpus
+
+    layout = Layout(make_corpus(tmp_path, len(Layout(ROOT).code_files) + 1))
+    prefixes = code_prefixes(check(layout).store)
+    assert len(prefixes) == len(layout.code_files)
