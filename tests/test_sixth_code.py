@@ -9,9 +9,8 @@ fails here.
 
 import contextlib
 import csv
-import io
 import filecmp
-import json
+import io
 import shutil
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 from rdflib import RDF, Graph
 
 from peergraph import report
-from peergraph.build import check
+from peergraph.build import build, check, summary
 from peergraph.cli import main
 from peergraph.coverage import coverage
 from peergraph.crosswalk import PG
@@ -70,27 +69,18 @@ def updated(project) -> Path:
 
 
 @pytest.fixture(scope="module")
-def summary(updated, outputs) -> dict:
-    """``peergraph build -f json`` of the copy: its summary."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--root", str(updated), "build", "--out", str(outputs / "dist"), "-f", "json"])
-    assert status == 0, printed.getvalue()
-    return json.loads(printed.getvalue())
-
-
-@pytest.fixture(scope="module")
-def sixth(updated, summary):
-    """The copy's checked, reasoned graph (the build above has written its release)."""
+def sixth(updated, outputs):
+    """The copy's checked, reasoned graph, its release written by ``peergraph build`` to outputs/dist."""
     layout = Layout(updated)
-    return layout, check(layout)
+    built, _ = build(layout, outputs / "dist")
+    return layout, built
 
 
-def test_the_build_validates_the_sixth_code_and_its_provenance(sixth, summary, outputs):
+def test_the_build_validates_the_sixth_code_and_its_provenance(sixth, outputs):
     layout, built = sixth
     code_files = sorted(p.stem for p in (layout.root / "data" / "codes").glob("*.ttl"))
     assert SIXTH in code_files
-    assert summary["codes"] == len(code_files)
+    assert summary(built)["codes"] == len(code_files)
     codes = {str(r["c"].value) for r in built.store.query("SELECT ?c WHERE { ?c a <%sCode> }" % PG,
                                                           use_default_graph_as_union=True)}
     assert CODE + SIXTH in codes and len(codes) == len(code_files)
