@@ -63,10 +63,12 @@ def _strings_outside_docstrings(path: Path) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
 
 
-@pytest.mark.parametrize("module", ["crosswalk", "release", "report", "queries"])
-def test_no_code_id_or_prefix_in_the_modules_that_read_them_from_the_graph(declared, module):
+PACKAGE = Path(__file__).resolve().parent.parent / "peergraph"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_no_code_id_or_prefix_in_the_package_outside_docstrings(declared, path):
     codes = [ns.removeprefix(CODE).strip("/") for ns in declared.values()]
-    path = Path(__file__).resolve().parent.parent / "peergraph" / f"{module}.py"
     for text in _strings_outside_docstrings(path):
         assert not [code for code in codes if code in text], f"{path.name} names a code in {text!r}"
         assert not [p for p in declared if text == p or re.search(rf"(^|[\s(]){p}:[A-Za-z]", text)], \
