@@ -53,7 +53,8 @@ def read_turtle(path: Path, prefixes: dict[str, str] | None = None,
     except OSError as error:
         raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
     if supplied is not None:  # declared on the first line, so that an error's line number is still the file's
-        data = "".join(f"@prefix {p}: <{ns}> . " for p, ns in supplied.items()).encode() + data.removeprefix(b"\xef\xbb\xbf")
+        declarations = "".join(f"@prefix {p}: <{ns}> . " for p, ns in supplied.items())
+        data = declarations.encode() + data.removeprefix(b"\xef\xbb\xbf")
     try:
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
         quads = list(parser)

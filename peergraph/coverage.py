@@ -37,7 +37,8 @@ def reasons(layout: Layout, kg: ox.Store) -> dict[str, str]:
     a new code may say it of its statements without a change outside ``data/``."""
     graph = graph_of(read_turtle(layout.coverage_notes, supplied=code_prefixes(kg)))
     why = {str(row["statement"]): str(row["reason"]) for row in select(kg, _STATED_REASONS)}
-    why.update((str(statement), str(reason)) for statement, reason in graph.subject_objects(PG.notOperationalizedBecause))
+    why.update((str(statement), str(reason))
+               for statement, reason in graph.subject_objects(PG.notOperationalizedBecause))
     return why
 
 
@@ -63,7 +64,8 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     if unexplained:
         raise PeergraphError(
             f"{layout.coverage_notes}: {len(unexplained)} duties or prohibitions have neither a verdict shape nor a "
-            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence (here, or on the statement in its code's data file).")
+            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence (here, or on "
+            "the statement in its code's data file).")
     return rows
 
 
