@@ -27,7 +27,8 @@ def add_commands(commands) -> None:
                     "files still get their verdicts), or a scenario --code leaves without a code to check it against.")
     check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
     check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
-                           help="check against this code only, e.g. illinois-ncrs (repeat for several)")
+                           help="check against this code only: its id, the name of its file in data/codes/ "
+                                "(repeat for several)")
     check_cmd.add_argument("--format", "-f", choices=FORMATS, default="table",
                            help="table for people, json for scripts, turtle for the SHACL validation report")
     check_cmd.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE, not stdout")

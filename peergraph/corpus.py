@@ -41,22 +41,31 @@ class Corpus:
         return str(path) if path else "the knowledge graph"
 
 
-def read_turtle(path: Path, prefixes: dict[str, str] | None = None) -> list[ox.Quad]:
+def read_turtle(path: Path, prefixes: dict[str, str] | None = None,
+                supplied: dict[str, str] | None = None) -> list[ox.Quad]:
     """Parse one Turtle file, turning a syntax error into a message with file and line.
 
     The prefixes it declares are added to ``prefixes``, where given, unless already there.
+    ``supplied`` prefixes (each code's own) may be used without an ``@prefix`` line.
     """
     try:
         data = path.read_bytes()
     except OSError as error:
         raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
+    if supplied is not None:  # declared on the first line, so that an error's line number is still the file's
+        declarations = "".join(f"@prefix {p}: <{ns}> . " for p, ns in supplied.items())
+        data = declarations.encode() + data.removeprefix(b"\xef\xbb\xbf")
     try:
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
         quads = list(parser)
     except SyntaxError as error:
         line = _LINE.search(str(error))
+        fix = "fix the syntax on that line"
+        if supplied is not None and "has not been declared" in str(error):
+            fix = ("use a prefix that a code declares (vann:preferredNamespacePrefix in data/codes/: "
+                   f"{', '.join(sorted(supplied)) or 'none'}), or declare it with @prefix")
         if line:
-            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); fix the syntax on that line.") from None
+            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); {fix}.") from None
         raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
     for prefix, namespace in parser.prefixes.items() if prefixes is not None else ():
         prefixes.setdefault(prefix, namespace)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Namespace
 
-from .corpus import parse_turtle
+from .corpus import graph_of, read_turtle
 from .errors import PeergraphError
 from .layout import Layout
+from .release import code_prefixes
 from .results import csv_text
 from .shapes import read_shapes
 from .store import select
@@ -24,19 +25,29 @@ SELECT ?statement ?kind ?provision ?label ?position ?code WHERE {
 } ORDER BY ?code ?position ?statement
 """
 
+_STATED_REASONS = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?statement ?reason WHERE { ?statement pg:notOperationalizedBecause ?reason }
+"""
 
-def reasons(layout: Layout) -> dict[str, str]:
-    """Statement IRI -> why no shape checks it, from ``shapes/not-operationalized.ttl``."""
-    graph = parse_turtle(layout.coverage_notes)
-    return {str(statement): str(reason) for statement, reason in graph.subject_objects(PG.notOperationalizedBecause)}
+
+def reasons(layout: Layout, kg: ox.Store) -> dict[str, str]:
+    """Statement IRI -> why no shape checks it: from ``shapes/not-operationalized.ttl``, which
+    names statements with the prefixes the codes declare, and from the codes' own data, where
+    a new code may say it of its statements without a change outside ``data/``."""
+    graph = graph_of(read_turtle(layout.coverage_notes, supplied=code_prefixes(kg)))
+    why = {str(row["statement"]): str(row["reason"]) for row in select(kg, _STATED_REASONS)}
+    why.update((str(statement), str(reason))
+               for statement, reason in graph.subject_objects(PG.notOperationalizedBecause))
+    return why
 
 
 def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     """One row per duty and prohibition: the shapes that check it, or the reason none does."""
     shapes_of: dict[str, list[str]] = {}
-    for shape in read_shapes(layout.verdict_shapes):
+    for shape in read_shapes(layout.verdict_shapes, code_prefixes(kg)):
         shapes_of.setdefault(shape.enforces or "", []).append(shape.iri.rsplit("#", 1)[-1])
-    why = reasons(layout)
+    why = reasons(layout, kg)
     rows = []
     for row in select(kg, _NORMS):
         statement = str(row["statement"])
@@ -53,7 +64,8 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     if unexplained:
         raise PeergraphError(
             f"{layout.coverage_notes}: {len(unexplained)} duties or prohibitions have neither a verdict shape nor a "
-            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence.")
+            f"reason, e.g. {unexplained[0]}; add a shape or a pg:notOperationalizedBecause sentence (here, or on "
+            "the statement in its code's data file).")
     return rows
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 
-from .corpus import parse_turtle
+from .corpus import graph_of, read_turtle
 from .errors import PeergraphError
 from .store import from_ox, open_group
 
@@ -71,9 +71,26 @@ def _shown(term) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def read_shapes(path: Path) -> list[Shape]:
-    """Every SPARQL-constrained node shape of a shapes file, ready to run."""
-    graph = parse_turtle(path)
+def shapes_graph(path: Path, code_prefixes: dict[str, str] | None = None) -> Graph:
+    """A shapes file as an rdflib graph, with each code's prefix (``release.code_prefixes``)
+    usable in its Turtle and declared to its SPARQL (``sh:declare``): the codes declare their
+    prefixes in data, so adding a code edits no shapes file."""
+    codes = code_prefixes or {}
+    graph = graph_of(read_turtle(path, supplied=codes))
+    for declarer in sorted(set(graph.objects(None, SH.prefixes))):
+        declared = {str(graph.value(d, SH.prefix)) for d in graph.objects(declarer, SH.declare)}
+        for prefix, namespace in sorted(codes.items()):
+            if prefix not in declared:
+                declaration = BNode()
+                graph.add((declarer, SH.declare, declaration))
+                graph.add((declaration, SH.prefix, Literal(prefix)))
+                graph.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
+    return graph
+
+
+def read_shapes(path: Path, code_prefixes: dict[str, str] | None = None) -> list[Shape]:
+    """Every SPARQL-constrained node shape of a shapes file, ready to run (see ``shapes_graph``)."""
+    graph = shapes_graph(path, code_prefixes)
     shapes = []
     for node in sorted(set(graph.subjects(RDF.type, SH.NodeShape))):
         constraints = list(graph.objects(node, SH.sparql))

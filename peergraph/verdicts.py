@@ -19,6 +19,7 @@ from rdflib import URIRef
 
 from .errors import PeergraphError
 from .layout import Layout
+from .release import code_prefixes
 from .scenarios import SCOPE_PREFIX, Batch, as_written, read
 from .shapes import Result, Shape, read_shapes, run
 from .store import select
@@ -115,7 +116,7 @@ class Checker:
 
     def __init__(self, layout: Layout, kg: ox.Store):
         self.layout, self.kg = layout, kg
-        self.shapes = read_shapes(layout.verdict_shapes)
+        self.shapes = read_shapes(layout.verdict_shapes, code_prefixes(kg))
         statements = {str(row["statement"]): row for row in select(kg, _STATEMENTS)}
         self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
         self.provision_of: dict[str, Provision] = {}

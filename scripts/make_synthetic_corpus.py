@@ -10,6 +10,7 @@ project folder of its own (ontology, shapes, queries and sources copied beside i
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def make_corpus(out: Path, codes: int) -> Path:
         text = template.read_text(encoding="utf-8")
         text = text.replace(CODE_BASE + template.stem, f"{CODE_BASE}{template.stem}-{copy}")
         text = text.replace(SOURCE_BASE, f"{SOURCE_BASE}{copy}/")
+        # Each code declares a prefix of its own; the file's @prefix lines may keep the template's.
+        text = re.sub(r'(vann:preferredNamespacePrefix ")([^"]+)"', rf'\g<1>\g<2>{index:03d}"', text)
         (data / "codes" / f"{template.stem}-{copy}.ttl").write_text(text, encoding="utf-8")
     return out
 

@@ -48,6 +48,12 @@ def asserted_graph(built) -> Graph:
 
 
 @pytest.fixture(scope="session")
+def code_iris(built) -> set[str]:
+    """Every code the graph holds: what tests compare counts of codes and graphs with."""
+    return {str(row["code"]) for row in select(built.store, PREFIXES + "SELECT ?code WHERE { ?code a pg:Code }")}
+
+
+@pytest.fixture(scope="session")
 def sparql(built):
     def run(query: str, **bindings):
         return select(built.store, PREFIXES + query, bindings)

@@ -19,7 +19,9 @@ from peergraph.corpus import graph_of
 from peergraph.coverage import coverage
 from peergraph.errors import PeergraphError
 from peergraph.layout import Layout
+from peergraph.release import code_prefixes
 from peergraph.scenarios import read
+from peergraph.shapes import shapes_graph
 from peergraph.verdicts import Checker
 
 from .conftest import ROOT
@@ -177,11 +179,12 @@ def test_changing_the_virginia_window_changes_the_verdict(project_copy, checker,
     assert virginia(shorter) == "complies"
 
 
-def test_pyshacl_flags_the_same_acts_as_the_batched_queries(checker, example_batch, example_outcome):
+def test_pyshacl_flags_the_same_acts_as_the_batched_queries(checker, built, example_batch, example_outcome):
     """The verdict shapes are standard SHACL: pySHACL, given the knowledge graph and the
-    scenarios as its data graph, reports exactly the focus nodes and shapes the checker does."""
+    scenarios as its data graph, reports exactly the focus nodes and shapes the checker does.
+    The shapes file is read with the prefixes the codes declare, as the checker reads it."""
     data = graph_of(example_batch.store.quads_for_pattern(None, None, None, None))
-    shapes = Graph().parse(checker.layout.verdict_shapes)
+    shapes = shapes_graph(checker.layout.verdict_shapes, code_prefixes(built.store))
     _, report, _ = shacl_validate(data, shacl_graph=shapes, advanced=True, inference="none",
                                   allow_warnings=True, inplace=True)
     by_pyshacl = {(report.value(r, SH.focusNode), report.value(r, SH.sourceShape))

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph.build import build
+from peergraph.build import build, check
+from peergraph.errors import PeergraphError
 from peergraph.crosswalk import PG, compute, computed_path, computed_store, curie, curie_map, to_graph
 from peergraph.layout import Layout
 from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
+from peergraph.shapes import read_shapes
 
 from .conftest import CODE
 
@@ -61,10 +63,12 @@ def _strings_outside_docstrings(path: Path) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
 
 
-@pytest.mark.parametrize("module", ["crosswalk", "release", "report", "queries"])
-def test_no_code_id_or_prefix_in_the_modules_that_read_them_from_the_graph(declared, module):
+PACKAGE = Path(__file__).resolve().parent.parent / "peergraph"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_no_code_id_or_prefix_in_the_package_outside_docstrings(declared, path):
     codes = [ns.removeprefix(CODE).strip("/") for ns in declared.values()]
-    path = Path(__file__).resolve().parent.parent / "peergraph" / f"{module}.py"
     for text in _strings_outside_docstrings(path):
         assert not [code for code in codes if code in text], f"{path.name} names a code in {text!r}"
         assert not [p for p in declared if text == p or re.search(rf"(^|[\s(]){p}:[A-Za-z]", text)], \
@@ -119,3 +123,30 @@ def test_release_files_name_a_code_by_the_prefix_it_declares(project_copy, tmp_p
     assert "vadbhds:conduct-3" in turtle
     context = json.loads((tmp_path / "dist" / "peergraph.jsonld").read_text(encoding="utf-8"))["@context"]
     assert context["vadbhds"] == CODE + "virginia-dbhds-cprs/" and "va" not in context
+
+
+def test_no_shapes_file_restates_a_code_namespace(layout, built, declared):
+    # The codes declare their prefixes; the shapes files use them without declaring them again.
+    for path in sorted((layout.root / "shapes").glob("*.ttl")):
+        text = path.read_text(encoding="utf-8")
+        assert not [ns for ns in declared.values() if ns in text], f"{path.name} restates a code's namespace"
+    shapes = read_shapes(layout.verdict_shapes, code_prefixes(built.store))
+    gift = next(s for s in shapes if s.iri.endswith("#il-V-b-violation"))
+    assert f"PREFIX il: <{CODE}illinois-ncrs/>" in gift.check_query
+    assert gift.enforces == CODE + "illinois-ncrs/V-b-s1"
+
+
+def test_a_shapes_file_naming_a_prefix_no_code_declares_is_an_error_naming_its_line(project_copy):
+    # Virginia now declares "vadbhds"; the verdict shapes still write va:conduct-3-s2.
+    virginia = project_copy / "data" / "codes" / "virginia-dbhds-cprs.ttl"
+    text = virginia.read_text(encoding="utf-8")
+    virginia.write_text(text.replace('vann:preferredNamespacePrefix "va"', 'vann:preferredNamespacePrefix "vadbhds"'),
+                        encoding="utf-8")
+    copy = Layout(project_copy)
+    shapes = copy.verdict_shapes.read_text(encoding="utf-8").splitlines()
+    first = next(number for number, line in enumerate(shapes, 1) if "va:conduct" in line)
+    with pytest.raises(PeergraphError) as error:
+        read_shapes(copy.verdict_shapes, code_prefixes(check(copy).store))
+    message = str(error.value)
+    assert message.startswith(f"{copy.verdict_shapes}:{first}: invalid Turtle")
+    assert "va:" in message and "vadbhds" in message and "vann:preferredNamespacePrefix" in message

@@ -21,8 +21,9 @@ from peergraph.serve_pool import Job, NotIsolated, Pool, QueryFailed
 ROOT = Path(__file__).resolve().parent.parent
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"   # only a limit stops it
 CODES = "SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
-SERVED_CODES = ["https://w3id.org/peergraph/code/" + code for code in (
-    "connecticut-ccb-cprs", "illinois-ncrs", "north-carolina-cpss", "sud-cprss-cprm", "virginia-dbhds-cprs")]
+# One code per file of data/codes/, named by the file.
+SERVED_CODES = sorted("https://w3id.org/peergraph/code/" + path.stem
+                      for path in (ROOT / "data" / "codes").glob("*.ttl"))
 NO_NAMESPACE = "unshare(CLONE_NEWNET): Operation not permitted; unshare(CLONE_NEWUSER|CLONE_NEWNET): Operation not permitted"
 
 
