@@ -208,6 +208,7 @@ _CSS = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:
 def scenario_reference(layout, kg: ox.Store) -> str:
     """The reference page of a project: its built graph ``kg``, its verdict shapes and its examples."""
     from .corpus import read_turtle
+    from .release import code_prefixes
     from .scenarios import read
 
     has_examples = layout.scenarios_dir.is_dir() and any(
@@ -219,7 +220,8 @@ def scenario_reference(layout, kg: ox.Store) -> str:
         store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
     if layout.verdict_shapes.is_file():
         shapes = ox.NamedNode(SHAPES_GRAPH)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, shapes) for t in read_turtle(layout.verdict_shapes))
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, shapes)
+                          for t in read_turtle(layout.verdict_shapes, supplied=code_prefixes(kg)))
     return reference_html(store)
 
 
