@@ -200,6 +200,10 @@ def _without(monkeypatch, *modules):
     for loaded in [name for name in sys.modules if name.partition(".")[0] in modules]:
         monkeypatch.setitem(sys.modules, loaded, None)   # a submodule imported before is found by its own name
     for loaded in [name for name in sys.modules if name in ("peergraph.serve", "peergraph.serve_http")]:
+        # Importing it again rebinds the package's attribute too: put the original back afterwards,
+        # or later tests would patch a module the running server does not use.
+        package, _, child = loaded.rpartition(".")
+        monkeypatch.setattr(sys.modules[package], child, sys.modules[loaded])
         monkeypatch.delitem(sys.modules, loaded)
 
 
