@@ -117,6 +117,9 @@ def test_release_files_name_a_code_by_the_prefix_it_declares(project_copy, tmp_p
     text = virginia.read_text(encoding="utf-8")
     virginia.write_text(text.replace('vann:preferredNamespacePrefix "va"', 'vann:preferredNamespacePrefix "vadbhds"'),
                         encoding="utf-8")
+    # The verdict shapes name Virginia's statements by the prefix the code declares: they follow it.
+    for shapes in (project_copy / "shapes").glob("*.ttl"):
+        shapes.write_text(re.sub(r"\bva:", "vadbhds:", shapes.read_text(encoding="utf-8")), encoding="utf-8")
     build(Layout(project_copy), tmp_path / "dist")
     turtle = (tmp_path / "dist" / "peergraph.ttl").read_text(encoding="utf-8")
     assert f"@prefix vadbhds: <{CODE}virginia-dbhds-cprs/> ." in turtle and "@prefix va:" not in turtle
