@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph.build import build
-from peergraph.crosswalk import PG, compute, computed_path, computed_store, curie, curie_map, to_graph
-from peergraph.layout import Layout
-from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
+from peergraph.graph.build import build
+from peergraph.crosswalk.alignments import compute, computed_path
+from peergraph.crosswalk.curies import curie, curie_map
+from peergraph.crosswalk.rdf import computed_store, to_graph
+from peergraph.namespaces import PG
+from peergraph.graph.layout import Layout
+from peergraph.graph.release import _with_code_prefixes, code_prefixes, release_prefixes
 
 from .conftest import CODE
 
@@ -61,7 +64,8 @@ def _strings_outside_docstrings(path: Path) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
 
 
-@pytest.mark.parametrize("module", ["crosswalk", "release", "report", "queries"])
+@pytest.mark.parametrize("module", ["crosswalk/alignments", "crosswalk/curies", "crosswalk/export", "crosswalk/norms",
+                                    "crosswalk/rdf", "graph/release", "report/harmonization", "questions/queries"])
 def test_no_code_id_or_prefix_in_the_modules_that_read_them_from_the_graph(declared, module):
     codes = [ns.removeprefix(CODE).strip("/") for ns in declared.values()]
     path = Path(__file__).resolve().parent.parent / "peergraph" / f"{module}.py"

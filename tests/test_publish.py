@@ -10,10 +10,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal
 
-from peergraph import publish as publishing
+from peergraph.publish import remote as publishing
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.queries import named, run, run_remote
+from peergraph.questions.queries import named, run, run_remote
 
 from . import stores
 from .conftest import ROOT
