@@ -10,8 +10,6 @@ is not here but in the code's data, read from the graph.
 
 from __future__ import annotations
 
-from rdflib import Namespace
-
 BASE = "https://w3id.org/peergraph/"
 # The provisions of every code live under it; each code's prefix for its part is in its data.
 CODE_BASE = BASE + "code/"
@@ -33,10 +31,18 @@ PREFIXES = {
     "vann": "http://purl.org/vocab/vann/",
 }
 
-PG = Namespace(PREFIXES["pg"])
-PGC = Namespace(PREFIXES["pgc"])
-OA = Namespace(PREFIXES["oa"])
-CROSSWALK = Namespace(BASE + "crosswalk/")
+# rdflib Namespace objects (``PG.Duty``) of some of them, made on first use: setup.py reads
+# peergraph.graph.layout, and so this module, where rdflib is not installed yet.
+_RDFLIB_NAMESPACES = {"PG": PREFIXES["pg"], "PGC": PREFIXES["pgc"], "OA": PREFIXES["oa"], "CROSSWALK": BASE + "crosswalk/"}
+
+
+def __getattr__(name: str):
+    if name not in _RDFLIB_NAMESPACES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rdflib import Namespace
+
+    globals()[name] = namespace = Namespace(_RDFLIB_NAMESPACES[name])
+    return namespace
 
 
 def prefixes(*names: str) -> dict[str, str]:
