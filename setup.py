@@ -2,7 +2,7 @@
 
 The ontology, data, shapes and named questions live at the top of the checkout, beside the
 package, where a reader sees the pipeline. A wheel holds only packages, so the build copies those
-folders into ``peergraph/_data/``, where ``peergraph.layout.project_root`` looks for them when no
+folders into ``peergraph/_data/``, where ``peergraph.graph.layout.project_root`` looks for them when no
 checkout is around. Everything else is declared in pyproject.toml.
 """
 
@@ -15,7 +15,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from peergraph.layout import PACKAGED_DATA, PROJECT_FOLDERS  # noqa: E402  (the one list of them)
+from peergraph.graph.layout import PACKAGED_DATA, PROJECT_FOLDERS  # noqa: E402  (the one list of them)
 
 
 class BuildWithProjectData(build_py):

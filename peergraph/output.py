@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import PeergraphError
+from peergraph.errors import PeergraphError
 
 
 def emit(text: str) -> int:
@@ -63,6 +63,27 @@ def write_atomically(path: Path, text: str, make_folder: bool = False) -> None:
         Path(temporary).unlink(missing_ok=True)
         raise
 
+
+
+def write_files(folder: Path, contents: dict[str, bytes], what: str = "the files") -> list[Path]:
+    """Write each of ``contents`` (name → bytes) into ``folder``: all are written beside it first,
+    then each replaces its file in one step, so a failed write leaves the earlier files as they were.
+    Other files of ``folder`` are left alone."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    except OSError as error:
+        raise PeergraphError(f"{folder}: cannot write {what} there ({error.strerror}); choose another folder") from None
+    try:
+        for name, content in contents.items():
+            (staging / name).write_bytes(content)
+        written = []
+        for name in contents:
+            os.replace(staging / name, folder / name)
+            written.append(folder / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 # A folder replaced whole (the release in dist/).
 #

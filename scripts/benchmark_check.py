@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peergraph.build import check  # noqa: E402
-from peergraph.layout import Layout  # noqa: E402
-from peergraph.scenarios import read  # noqa: E402
-from peergraph.verdicts import Checker  # noqa: E402
+from peergraph.graph.build import check  # noqa: E402
+from peergraph.graph.layout import Layout  # noqa: E402
+from peergraph.scenarios.reading import read  # noqa: E402
+from peergraph.scenarios.verdicts import Checker  # noqa: E402
 from scripts.make_synthetic_corpus import ROOT  # noqa: E402
 
 TARGET_SECONDS = 10.0

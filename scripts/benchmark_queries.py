@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peergraph.build import check  # noqa: E402
-from peergraph.layout import Layout  # noqa: E402
-from peergraph.queries import bindings_for, library, run  # noqa: E402
+from peergraph.graph.build import check  # noqa: E402
+from peergraph.graph.layout import Layout  # noqa: E402
+from peergraph.questions.queries import bindings_for, library, run  # noqa: E402
 from scripts.make_synthetic_corpus import ROOT, make_corpus  # noqa: E402
 
 # Example values for the parameters the questions declare.

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Namespace
 
-from peergraph.build import check
-from peergraph.corpus import graph_of
-from peergraph.layout import Layout
-from peergraph.store import select
+from peergraph.graph.build import check
+from peergraph.graph.corpus import graph_of
+from peergraph.graph.layout import Layout
+from peergraph.graph.store import select
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = Namespace("https://w3id.org/peergraph/ontology#")

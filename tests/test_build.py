@@ -10,11 +10,11 @@ import pytest
 from rdflib import RDF, Graph
 
 from peergraph import __version__
-from peergraph.build import build, summary
+from peergraph.graph.build import build, summary
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
-from peergraph.store import to_ox
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
+from peergraph.graph.store import to_ox
 
 from .conftest import PG, ROOT
 
@@ -155,8 +155,8 @@ def test_release_holds_the_scenario_context_that_reads_a_json_scenario(release, 
     """The published context is the one the checker uses: a JSON scenario naming it checks."""
     import json
 
-    from peergraph.scenarios import CONTEXT_IRI, json_context
-    from peergraph.verdicts import Checker
+    from peergraph.graph.context import CONTEXT_IRI, json_context
+    from peergraph.scenarios.verdicts import Checker
 
     _, dist, _ = release
     published = json.loads((dist / "scenario-context.jsonld").read_text(encoding="utf-8"))

@@ -14,15 +14,15 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
-from peergraph.build import check
-from peergraph.corpus import graph_of
-from peergraph.coverage import coverage
+from peergraph.graph.build import check
+from peergraph.graph.corpus import graph_of
+from peergraph.scenarios.coverage import coverage
 from peergraph.errors import PeergraphError
-from peergraph.layout import Layout
-from peergraph.release import code_prefixes
-from peergraph.scenarios import read
-from peergraph.shapes import shapes_graph
-from peergraph.verdicts import Checker
+from peergraph.graph.layout import Layout
+from peergraph.graph.release import code_prefixes
+from peergraph.scenarios.reading import read
+from peergraph.scenarios.shapes import shapes_graph
+from peergraph.scenarios.verdicts import Checker
 
 from .conftest import ROOT
 
@@ -206,7 +206,7 @@ def test_json_and_turtle_forms_of_a_scenario_are_the_same_graph(built, layout):
 
 
 def test_the_json_context_is_made_from_the_ontology(built):
-    from peergraph.scenarios import json_context
+    from peergraph.graph.context import json_context
 
     context = json_context(built.store)
     assert context["@vocab"] == str(PG)

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from peergraph.check_cli import as_json
-from peergraph.scenarios import MAX_FILE_BYTES
-from peergraph.verdicts import Checker
+from peergraph.cli.scenarios import as_json
+from peergraph.scenarios.reading import MAX_FILE_BYTES
+from peergraph.scenarios.verdicts import Checker
 
 from .conftest import ROOT
 

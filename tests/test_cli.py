@@ -9,10 +9,10 @@ import sys
 import pytest
 from rdflib import Literal
 
-from peergraph import publish as publishing
+from peergraph.cli import publish as publishing
 from peergraph.cli import _parser, main
-from peergraph.cli_options import subcommands
-from peergraph.results import Result
+from peergraph.cli.options import subcommands
+from peergraph.questions.results import Result
 
 from . import stores
 from .conftest import ROOT
@@ -199,7 +199,7 @@ def _without(monkeypatch, *modules):
         monkeypatch.setitem(sys.modules, module, None)
     for loaded in [name for name in sys.modules if name.partition(".")[0] in modules]:
         monkeypatch.setitem(sys.modules, loaded, None)   # a submodule imported before is found by its own name
-    for loaded in [name for name in sys.modules if name in ("peergraph.serve", "peergraph.serve_http")]:
+    for loaded in [name for name in sys.modules if name in ("peergraph.cli.serve", "peergraph.endpoint.server", "peergraph.endpoint.http_limits")]:
         # Importing it again rebinds the package's attribute too: put the original back afterwards,
         # or later tests would patch a module the running server does not use.
         package, _, child = loaded.rpartition(".")

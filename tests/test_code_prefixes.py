@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph.build import build, check
+from peergraph.graph.build import build, check
 from peergraph.errors import PeergraphError
-from peergraph.crosswalk import PG, compute, computed_path, computed_store, curie, curie_map, to_graph
-from peergraph.layout import Layout
-from peergraph.release import _with_code_prefixes, code_prefixes, release_prefixes
-from peergraph.shapes import read_shapes
+from peergraph.crosswalk.alignments import compute, computed_path
+from peergraph.crosswalk.curies import curie, curie_map
+from peergraph.crosswalk.rdf import computed_store, to_graph
+from peergraph.namespaces import PG
+from peergraph.graph.layout import Layout
+from peergraph.graph.release import _with_code_prefixes, code_prefixes, release_prefixes
+from peergraph.scenarios.shapes import read_shapes
 
 from .conftest import CODE
 

@@ -8,15 +8,18 @@ from decimal import Decimal
 import pytest
 from rdflib import Graph, URIRef
 
-from peergraph.build import ValidationFailed, check
+from peergraph.graph.build import ValidationFailed, check
 from peergraph.cli import main
-from peergraph.crosswalk import (
-    PG, Norm, _compare_thresholds, alignment_rows, compute, computed_path, computed_store, crosswalk_csv, curie, curie_map,
-    export, interval, sssom_tsv, to_graph,
-)
-from peergraph.layout import Layout
-from peergraph.release import code_prefixes
-from peergraph.queries import named, run
+from peergraph.crosswalk.alignments import _compare_thresholds, compute, computed_path
+from peergraph.crosswalk.curies import curie, curie_map
+from peergraph.crosswalk.export import alignment_rows, crosswalk_csv, export, sssom_tsv
+from peergraph.crosswalk.intervals import interval
+from peergraph.crosswalk.norms import Norm
+from peergraph.crosswalk.rdf import computed_store, to_graph
+from peergraph.namespaces import PG
+from peergraph.graph.layout import Layout
+from peergraph.graph.release import code_prefixes
+from peergraph.questions.queries import named, run
 
 from .conftest import CODE, ROOT
 
@@ -375,7 +378,8 @@ pg:quarterYear a pg:Unit , owl:NamedIndividual ;
 
 
 def test_quantities_are_compared_in_the_common_unit_the_ontology_gives(layout, project_copy):
-    from peergraph.crosswalk import Interval, norms
+    from peergraph.crosswalk.intervals import Interval
+    from peergraph.crosswalk.norms import norms
 
     # Virginia Conduct 6: "within a minimum of two years after terminating services" (2 years).
     waiting = PG.timeSinceServicesEnded

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from peergraph.cli import main
-from peergraph.queries import named
+from peergraph.questions.queries import named
 
 from .test_serve import server  # noqa: F401  (the endpoint, started in-process)
 

@@ -2,7 +2,7 @@
 
 Over the named questions, the refused queries of the endpoint's tests, and a few hundred
 generated queries (fixed seed) full of local-name escapes, codepoint escapes, comments, odd
-whitespace and strings holding keywords, what :func:`peergraph.sparql_guard.inspect` finds must
+whitespace and strings holding keywords, what :func:`peergraph.questions.sparql_guard.inspect` finds must
 be what rdflib's parser and algebra find, and :func:`check_query` must refuse every query
 rdflib reads as federated, loading, updating or naming a graph that is not served.
 
@@ -23,8 +23,8 @@ from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from peergraph.queries import STANDARD_PREFIXES
-from peergraph.sparql_guard import Refused, check_query, inspect
+from peergraph.questions.queries import STANDARD_PREFIXES
+from peergraph.questions.sparql_guard import Refused, check_query, inspect
 
 from .test_serve import _refusals
 

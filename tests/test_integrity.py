@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from peergraph.build import ValidationFailed, check
+from peergraph.graph.build import ValidationFailed, check
 from peergraph.errors import PeergraphError
-from peergraph.validation import QCQuery
+from peergraph.graph.validation import QCQuery
 
 from .conftest import ROOT
 

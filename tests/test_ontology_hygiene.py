@@ -10,9 +10,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from peergraph.build import ValidationFailed, check
-from peergraph.derived import derived_labels, release_date, version_stamps
-from peergraph.layout import Layout
+from peergraph.graph.build import ValidationFailed, check
+from peergraph.graph.derived import derived_labels, release_date, version_stamps
+from peergraph.graph.layout import Layout
 from peergraph.errors import PeergraphError
 
 from .conftest import ROOT
@@ -190,7 +190,7 @@ def test_labels_are_derived_not_written_and_never_doubled(built, vocabulary_grap
 
 @pytest.fixture(scope="module")
 def documentation(tmp_path_factory, monkeypatch_module):
-    from peergraph.docs import render
+    from peergraph.graph.docs import render
     out = tmp_path_factory.mktemp("docs")
     render(sorted((ROOT / "ontology").glob("*.ttl")), ROOT / "data" / "concepts.ttl", out)
     return (out / "ontology.html").read_text(encoding="utf-8"), (out / "concepts.html").read_text(encoding="utf-8")
@@ -228,7 +228,7 @@ def test_the_documentation_shows_each_document_its_version_and_each_term_status(
 
 @pytest.fixture(scope="module")
 def reference(layout, built):
-    from peergraph.scenario_reference import scenario_reference
+    from peergraph.graph.scenario_reference import scenario_reference
     return scenario_reference(layout, built.store)
 
 
@@ -249,7 +249,7 @@ def test_the_reference_gives_each_kind_of_act_its_required_facts_and_the_circums
 
 
 def test_every_example_of_the_reference_is_a_scenario_the_checker_accepts(reference, layout, built, tmp_path):
-    from peergraph.scenarios import read
+    from peergraph.scenarios.reading import read
     kinds = re.findall(r'<section id="(\w+)">', reference)
     turtle = [html.unescape(t) for t in re.findall(r'<pre class="turtle">(.*?)</pre>', reference, re.S)]
     documents = [html.unescape(t) for t in re.findall(r'<pre class="json">(.*?)</pre>', reference, re.S)]

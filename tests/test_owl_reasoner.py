@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDF, RDFS, Literal, Namespace, URIRef
 
-from peergraph.layout import GRAPH_BASE, VOCABULARY_GRAPH
+from peergraph.graph.layout import GRAPH_BASE, VOCABULARY_GRAPH
 
 from .conftest import PG, require
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Namespace
 
-from peergraph.sources import join_fragments, normalize
+from peergraph.graph.sources import join_fragments, normalize
 
 from .conftest import PG, ROOT
 

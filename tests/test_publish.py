@@ -10,11 +10,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal
 
-from peergraph import publish as publishing
+from peergraph.publish import remote as publishing
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, code_graph_name
-from peergraph.queries import named, run, run_remote
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, code_graph_name
+from peergraph.questions.queries import named, run, run_remote
 
 from . import stores
 from .conftest import ROOT

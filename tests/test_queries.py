@@ -12,8 +12,8 @@ from rdflib import Literal, URIRef
 
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.queries import Parameter, dataframe, library, load, named, run, term_for
-from peergraph.store import bind
+from peergraph.questions.queries import Parameter, dataframe, library, load, named, run, term_for
+from peergraph.graph.store import bind
 
 from .conftest import CODE
 
@@ -278,7 +278,7 @@ def endpoint(built):
 
 
 def test_a_named_query_runs_the_same_on_an_endpoint(layout, built, endpoint, capsys):
-    from peergraph.queries import run_remote
+    from peergraph.questions.queries import run_remote
 
     query = named(layout, "concept-side-by-side")
     local = run(built.store, query, {"concept": "gifts"})
@@ -343,7 +343,7 @@ def test_dataframe_refuses_service(listener, layout):
 
 
 def test_from_restricts_the_dataset_as_on_the_endpoint(built):
-    from peergraph.layout import GRAPH_BASE, VOCABULARY_GRAPH
+    from peergraph.graph.layout import GRAPH_BASE, VOCABULARY_GRAPH
 
     def count(query):
         return int(run(built.store, query).rows[0]["n"])
@@ -402,7 +402,7 @@ def oversized_endpoint():
 
 
 def test_a_remote_answer_over_the_cap_is_refused(oversized_endpoint, capsys):
-    from peergraph.queries import run_remote
+    from peergraph.questions.queries import run_remote
 
     url, rows, sent = oversized_endpoint
     with pytest.raises(PeergraphError, match=r"the answer is over 1 MB \(1048576 bytes\).*--max-answer-mb"):

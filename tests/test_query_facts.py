@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from peergraph.queries import library, named, run
+from peergraph.questions.queries import library, named, run
 
 from .conftest import CODE, ROOT
 

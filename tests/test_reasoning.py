@@ -5,7 +5,7 @@ import pytest
 from rdflib import RDF, Graph, Namespace
 from rdflib.namespace import SKOS
 
-from peergraph.build import reason
+from peergraph.graph.build import reason
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
 

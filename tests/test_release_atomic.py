@@ -16,12 +16,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from peergraph import build as build_module
+from peergraph.graph import build as build_module
 from peergraph import output
-from peergraph.build import build
+from peergraph.graph.build import build
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.layout import Layout
+from peergraph.graph.layout import Layout
 from peergraph.output import staged_folder
 
 from .conftest import ROOT
@@ -264,7 +264,7 @@ def _docs_processes(marker: str) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if b"peergraph.docs" in command and any(marker.encode() in part for part in command) and state != "Z":
+        if b"peergraph.graph.docs" in command and any(marker.encode() in part for part in command) and state != "Z":
             found.append(int(entry.name))
     return found
 

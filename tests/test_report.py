@@ -9,10 +9,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from peergraph import report
+from peergraph.report import harmonization as report
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
-from peergraph.store import select
+from peergraph.graph.store import select
 
 from .conftest import ROOT
 
@@ -163,8 +163,8 @@ pgc:aaa-new-topic a skos:Concept ; skos:inScheme pgc:scheme ; skos:broader pgc:b
 
 
 def test_adding_a_concept_leaves_every_other_question_id(written, project_copy):
-    from peergraph.build import check
-    from peergraph.layout import Layout
+    from peergraph.graph.build import check
+    from peergraph.graph.layout import Layout
 
     before = list(csv.DictReader(io.StringIO((written / "policy-surveillance.csv").read_text(encoding="utf-8"))))
     concepts = project_copy / "data" / "concepts.ttl"

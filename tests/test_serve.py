@@ -14,9 +14,11 @@ import pyoxigraph as ox
 import pytest
 
 from peergraph.cli import main
-from peergraph.queries import named, run
-from peergraph.serve import Settings, negotiate, serving
-from peergraph.serve_pool import Job
+from peergraph.questions.queries import named, run
+from peergraph.endpoint.negotiation import negotiate
+from peergraph.endpoint.server import serving
+from peergraph.endpoint.service import Settings
+from peergraph.endpoint.pool import Job
 
 from .conftest import ROOT
 from .test_report import GIFTS_IL, GIFTS_VA
@@ -279,8 +281,8 @@ def test_a_file_and_a_missing_file_give_the_same_answer(client):
 def test_even_past_the_checks_the_engine_fetches_nothing(server, built, layout, listener, tmp_path):
     """Defence in depth: pyoxigraph does evaluate SERVICE over HTTP, but not from a worker, which has
     no network; FROM names a graph of the store, never a location."""
-    from peergraph.serve import PREFIXES as SERVED_PREFIXES
-    from peergraph.serve_pool import Pool, QueryFailed
+    from peergraph.endpoint.service import PREFIXES as SERVED_PREFIXES
+    from peergraph.endpoint.pool import Pool, QueryFailed
 
     url, received = listener
     data = tmp_path / "graph.nq"
@@ -348,8 +350,8 @@ def test_a_result_over_the_row_limit_is_an_error_not_a_truncation(client, built)
 def test_a_runaway_result_stops_at_the_size_limit_not_the_time_limit(built, tmp_path):
     """The result is refused for its size as soon as it is written that large: with a time limit it
     never reaches however slow the machine, the answer names the size limit."""
-    from peergraph.serve import PREFIXES as SERVED_PREFIXES
-    from peergraph.serve_pool import RESULT_BYTES_LIMIT, Pool, QueryFailed
+    from peergraph.endpoint.service import PREFIXES as SERVED_PREFIXES
+    from peergraph.endpoint.pool import RESULT_BYTES_LIMIT, Pool, QueryFailed
 
     data = tmp_path / "graph.nq"
     built.store.dump(data, format=ox.RdfFormat.N_QUADS)
@@ -385,7 +387,7 @@ def test_the_page_ships_its_assets_and_shows_the_heatmap(client):
 
 
 def test_the_editor_gets_every_named_query_with_example_values(client, layout):
-    from peergraph.queries import library
+    from peergraph.questions.queries import library
     queries = {q["name"]: q for q in client.get("/api/queries").json()}
     assert set(queries) == {q.name for q in library(layout)}
     assert "VALUES (?concept) { (<https://w3id.org/peergraph/concept/gifts>) }" in queries["concept-side-by-side"]["text"]
@@ -452,7 +454,7 @@ def test_serve_names_a_port_in_use(capsys):
 
 @pytest.mark.parametrize("name", [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))])
 def test_every_named_query_over_the_endpoint_gives_the_embedded_results(server, built, layout, name):
-    from peergraph.queries import run_remote
+    from peergraph.questions.queries import run_remote
 
     from .test_publish import _canonical
 
@@ -468,7 +470,7 @@ def test_pages_escape_what_the_graph_holds(server):
     """Texts are data, never markup: a literal holding a tag is shown as text."""
     import jinja2
 
-    from peergraph.serve import WEB, local_path
+    from peergraph.endpoint.pages import WEB, local_path
 
     templates = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB), autoescape=True)
     templates.filters["local"] = local_path
@@ -512,7 +514,7 @@ def test_every_provision_and_concept_iri_resolves(client, sparql):
 def test_an_idle_worker_goes_to_the_longest_waiting_request():
     import queue
 
-    from peergraph.serve_pool import _FairQueue
+    from peergraph.endpoint.pool import _FairQueue
 
     idle, got = _FairQueue(), []
     waiter = threading.Thread(target=lambda: got.append(idle.get(5)))

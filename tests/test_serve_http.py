@@ -11,8 +11,11 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from peergraph.serve import AnswerCache, Settings, local_path, serving
-from peergraph.serve_pool import Job
+from peergraph.endpoint.cache import AnswerCache
+from peergraph.endpoint.pages import local_path
+from peergraph.endpoint.server import serving
+from peergraph.endpoint.service import Settings
+from peergraph.endpoint.pool import Job
 
 HEAD_TIMEOUT = 3.0
 CONNECTIONS = 6
@@ -97,7 +100,7 @@ def _codes(response: httpx.Response) -> list[str]:
 def test_a_small_query_is_answered_while_a_long_one_is_being_checked(server, client, monkeypatch, all_codes):
     """Checking a long query holds no other request: here the check blocks until the small query has
     its answer, which it would never get if the check ran on the event loop."""
-    from peergraph import serve
+    from peergraph.endpoint import service as serve
 
     real_prepare, checking, release = serve.Endpoint.prepare, threading.Event(), threading.Event()
 
@@ -156,7 +159,7 @@ def test_a_declared_oversized_body_is_refused_before_it_is_sent(server):
 
 
 def test_the_size_limit_fits_every_named_question_many_times_over(layout):
-    from peergraph.queries import library
+    from peergraph.questions.queries import library
     longest = max(len(query.text.encode()) for query in library(layout))
     assert Settings.query_bytes >= 20 * longest
 
@@ -239,7 +242,7 @@ def test_connections_far_past_the_limit_are_closed_at_once(server, all_codes):
 def test_the_connection_limit_leaves_descriptors_to_answer_with(monkeypatch):
     import resource
 
-    from peergraph.serve_http import RESERVED_DESCRIPTORS, connection_limit
+    from peergraph.endpoint.http_limits import RESERVED_DESCRIPTORS, connection_limit
     monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
     assert connection_limit(256) == 256
     assert 2 * connection_limit(1000) + RESERVED_DESCRIPTORS <= 1024
@@ -390,7 +393,7 @@ def test_the_process_checking_long_queries_ends_with_the_server(tmp_path):
 
     script = (
         "import os, sys\n"
-        "from peergraph.serve_checks import LongChecks\n"
+        "from peergraph.endpoint.long_checks import LongChecks\n"
         "checks = LongChecks()\n"
         "print(checks.check('ASK {} # ' + 'x' * 5000, frozenset(), {}).form, flush=True)\n"
         "print(*[p.pid for p in checks.executor._processes.values()], flush=True)\n"

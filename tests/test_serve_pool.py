@@ -14,9 +14,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from peergraph import serve_pool
-from peergraph.serve import PREFIXES
-from peergraph.serve_pool import Job, NotIsolated, Pool, QueryFailed
+from peergraph.endpoint import pool as serve_pool
+from peergraph.endpoint.service import PREFIXES
+from peergraph.endpoint.pool import Job, NotIsolated, Pool, QueryFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"   # only a limit stops it
@@ -97,7 +97,7 @@ def _serve_command(*options: str, host_without_namespaces: bool) -> list[str]:
     """``peergraph serve`` as a process; on a simulated host where unshare() is not permitted."""
     if not host_without_namespaces:
         return [sys.executable, "-m", "peergraph.cli", "serve", "--port", "0", *options]
-    launcher = ("import sys; from peergraph import serve_pool; "
+    launcher = ("import sys; from peergraph.endpoint import pool as serve_pool; "
                 f"from {no_network_namespace.__module__} import no_network_namespace; "
                 "serve_pool.isolate_from_network = no_network_namespace; "
                 "from peergraph.cli import main; sys.exit(main(sys.argv[1:]))")
@@ -130,7 +130,7 @@ def _query_workers(pid: int) -> list[int]:
     children = [child for task in Path(f"/proc/{pid}/task").iterdir()
                 for child in (task / "children").read_text().split()]
     return [int(child) for child in children if _alive(int(child))
-            and b"peergraph.serve_pool" in Path(f"/proc/{child}/cmdline").read_bytes()]
+            and b"peergraph.endpoint.pool" in Path(f"/proc/{child}/cmdline").read_bytes()]
 
 
 def _alive(pid: int) -> bool:

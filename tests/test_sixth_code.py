@@ -19,17 +19,18 @@ import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph import report
-from peergraph.build import build, check, summary
+from peergraph.report import harmonization as report
+from peergraph.graph.build import build, check, summary
 from peergraph.cli import main
-from peergraph.coverage import coverage
-from peergraph.crosswalk import PG
-from peergraph.layout import Layout, code_graph_name
-from peergraph.publish import graphs_of
-from peergraph.queries import named, run
-from peergraph.release import code_prefixes
-from peergraph.serve import Settings, serving
-from peergraph.verdicts import Checker
+from peergraph.scenarios.coverage import coverage
+from peergraph.namespaces import PG
+from peergraph.graph.layout import Layout, code_graph_name
+from peergraph.publish.remote import graphs_of
+from peergraph.questions.queries import named, run
+from peergraph.graph.release import code_prefixes
+from peergraph.endpoint.service import Settings
+from peergraph.endpoint.server import serving
+from peergraph.scenarios.verdicts import Checker
 
 from .conftest import CODE, ROOT
 

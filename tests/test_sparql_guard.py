@@ -4,8 +4,8 @@ import tracemalloc
 
 import pytest
 
-from peergraph import sparql_guard
-from peergraph.sparql_guard import MAX_NESTING, MAX_OPERATORS, MAX_QUERY_BYTES, Refused, check_query, tokens
+from peergraph.questions import sparql_guard
+from peergraph.questions.sparql_guard import MAX_NESTING, MAX_OPERATORS, MAX_QUERY_BYTES, Refused, check_query, tokens
 
 SERVED = {"https://w3id.org/peergraph/graph/illinois-ncrs"}
 LISTENER = "http://127.0.0.1:9/x"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from peergraph.serve import Settings, serving
+from peergraph.endpoint.server import serving
+from peergraph.endpoint.service import Settings
 
 from .conftest import ROOT, require
 from .test_report import GIFTS_VA

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from peergraph.layout import PACKAGED_DATA, PROJECT_FOLDERS, Layout
+from peergraph.graph.layout import PACKAGED_DATA, PROJECT_FOLDERS, Layout
 
 from .conftest import ROOT
 

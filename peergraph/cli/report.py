@@ -1,0 +1,25 @@
+"""``peergraph report``: the harmonization report written to a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peergraph.cli.options import layout_of
+from peergraph.graph.build import knowledge_graph
+from peergraph.report.harmonization import write_report
+
+
+def add_commands(commands) -> None:
+    report = commands.add_parser(
+        "report", help="write the harmonization report (HTML, heatmap PNG and SVG, policy-surveillance CSV)",
+        description="Write a self-contained HTML page comparing the codes, the coverage heatmap as PNG "
+                    "and SVG, and a LawAtlas-style CSV (one row per jurisdiction and question).")
+    report.add_argument("--out", type=Path, default=None, help="folder (default: dist/report/)")
+    report.set_defaults(run=_report)
+
+
+def _report(args) -> int:
+    layout = layout_of(args)
+    for path in write_report(knowledge_graph(layout), layout, args.out or layout.dist / "report"):
+        print(f"wrote {path}")
+    return 0

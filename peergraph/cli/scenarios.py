@@ -1,0 +1,132 @@
+"""The ``check``, ``coverage`` and ``scenario-context`` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from peergraph.cli.options import layout_of
+from peergraph.graph.build import knowledge_graph
+from peergraph.scenarios.coverage import coverage, coverage_csv
+from peergraph.output import emit, write_atomically
+from peergraph.graph.context import json_context
+from peergraph.scenarios.reading import MAX_FILE_BYTES
+from peergraph.scenarios.shapes import shacl_report
+from peergraph.scenarios.verdicts import Checker, Outcome
+from peergraph.namespaces import local_name
+
+FORMATS = ("table", "json", "turtle")
+
+
+def add_commands(commands) -> None:
+    check_cmd = commands.add_parser(
+        "check", help="check scenarios against every code: a verdict per scenario and code",
+        description="Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
+                    "code of ethics. Each file is checked on its own; a file over "
+                    f"{MAX_FILE_BYTES // 1024 // 1024} MB is refused. Exit status: 0 no violation, 1 at least one "
+                    "violation, 2 a problem with the input (every problem of every file is reported, and the other "
+                    "files still get their verdicts), or a scenario --code leaves without a code to check it against.")
+    check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
+    check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
+                           help="check against this code only: its id, the name of its file in data/codes/ "
+                                "(repeat for several)")
+    check_cmd.add_argument("--format", "-f", choices=FORMATS, default="table",
+                           help="table for people, json for scripts, turtle for the SHACL validation report")
+    check_cmd.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    check_cmd.set_defaults(run=_check)
+
+    coverage_cmd = commands.add_parser(
+        "coverage", help="list each duty and prohibition and whether a shape checks it, or why not",
+        description="List each duty and prohibition of every code, the verdict shape that checks it, or why none does.")
+    coverage_cmd.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
+    coverage_cmd.set_defaults(run=_coverage)
+
+    context_cmd = commands.add_parser(
+        "scenario-context", help="print the JSON-LD context of JSON scenario files, generated from the ontology",
+        description="Print the JSON-LD context that JSON scenario files use, generated from the ontology.")
+    context_cmd.set_defaults(run=_context)
+
+
+def _check(args) -> int:
+
+    layout = layout_of(args)
+    outcome = Checker(layout, knowledge_graph(layout)).check(args.scenarios, args.code or None)
+    if outcome.scenarios or not outcome.problems:
+        text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
+        if args.output and not outcome.problems:
+            write_atomically(args.output, text)
+        else:  # a run with problems leaves the output file as it was; the good files' verdicts go to stdout
+            emit(text)
+    if outcome.problems:
+        listed = "\n".join(f"  {problem}" for problem in outcome.problems)
+        kept = f"; {args.output} was left as it was, the verdicts given are above" if args.output else ""
+        print(f"peergraph: error: {len(outcome.problems)} problem(s) in the scenarios{kept}:\n{listed}",
+              file=sys.stderr)
+        return 2
+    return 1 if outcome.any_violation else 0
+
+
+def _coverage(args) -> int:
+
+    layout = layout_of(args)
+    rows = coverage(layout, knowledge_graph(layout))
+    if args.format == "json":
+        return emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    if args.format == "csv":
+        return emit(coverage_csv(rows))
+    lines = []
+    for row in rows:
+        status = "checked by " + ", ".join(row["shapes"]) if row["shapes"] else "not checked: " + row["reason"]
+        lines.append(f"{row['provision_label']} [{row['kind']}]")
+        lines.append(textwrap.fill(status, width=100, initial_indent="    ", subsequent_indent="      "))
+    checked = sum(1 for row in rows if row["shapes"])
+    lines.append(f"\n{len(rows)} duties and prohibitions; {checked} checked by a shape, {len(rows) - checked} not")
+    return emit("\n".join(lines) + "\n")
+
+
+def _context(args) -> int:
+
+    layout = layout_of(args)
+    return emit(json.dumps({"@context": json_context(knowledge_graph(layout))}, indent=2) + "\n")
+
+
+def as_json(outcome: Outcome) -> str:
+    return json.dumps({"scenarios": [{
+        "scenario": s.scenario, "file": s.file, "title": s.title, "acts": s.acts,
+        "verdicts": [{
+            "code": v.code, "verdict": v.verdict,
+            "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
+                          "text": f.provision.text, "message": f.message, "shape": f.shape,
+                          "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
+            "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
+        } for v in s.codes],
+    } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_table(outcome: Outcome) -> str:
+    lines = []
+    for s in outcome.scenarios:
+        name = local_name(s.scenario)
+        lines.append(f"{name}: {s.title or ', '.join(s.acts)}  ({s.file})")
+        for v in s.codes:
+            lines.append(f"  {v.code:<22} {v.verdict}")
+            for f in v.findings:
+                lines.append(textwrap.fill(f"{f.provision.label}: {f.message}", width=110,
+                                           initial_indent="      ", subsequent_indent="        "))
+                lines.append(textwrap.fill(f"\u201c{f.provision.text}\u201d", width=110,
+                                           initial_indent="        ", subsequent_indent="        "))
+            if v.verdict == "complies":
+                lines.append("      checked against " + "; ".join(p.label for p in v.checked))
+        lines.append("")
+    counts = {}
+    for s in outcome.scenarios:
+        for v in s.codes:
+            counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    lines.append(f"{len(outcome.scenarios)} scenario(s): " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
+def as_turtle(outcome: Outcome) -> str:
+    return shacl_report(outcome.results).serialize(format="turtle")

@@ -1,0 +1,254 @@
+"""The build: load, reason, validate, write ``dist/`` and summarize."""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
+from peergraph.graph.derived import derived_labels, version_stamps
+from peergraph.errors import PeergraphError
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
+from peergraph.graph.reasoning import entailments, read_schema
+from peergraph.output import staged_folder
+from peergraph.graph.release import release_prefixes, write_release
+from peergraph.graph.scenario_reference import scenario_reference
+from peergraph.graph.store import quads_of, select, store_of_parsed
+from peergraph.graph.validation import Problem, check_provenance, check_queries, check_shapes
+
+
+class ValidationFailed(PeergraphError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"the knowledge graph has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass
+class Built:
+    """A checked, reasoned knowledge graph."""
+
+    corpus: Corpus
+    triples: dict[str, set]  # each named graph's asserted and inferred triples
+    store: ox.Store
+    asserted: int
+    inferred: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    derived: dict[str, set] = field(default_factory=dict)  # version IRIs and labels: see ``derive``
+
+    def released(self) -> dict[str, set]:
+        """Each named graph as the release holds it: its reasoned triples and what the build derives."""
+        return {name: triples | self.derived.get(name, set()) for name, triples in self.triples.items()}
+
+    @functools.cached_property
+    def reasoned(self) -> dict[str, Graph]:
+        """Each named graph, reasoned, as an rdflib graph."""
+        return {name: graph_of(triples) for name, triples in self.triples.items()}
+
+
+@contextmanager
+def _timed(seconds: dict, step: str):
+    start = time.perf_counter()
+    yield
+    seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - start
+
+
+def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
+    """Each named graph's triples plus what follows from them and the vocabulary; and the count inferred."""
+    schema = read_schema(corpus.vocabulary)
+    vocabulary = corpus.graphs[VOCABULARY_GRAPH]
+    vocabulary_inferred = entailments(vocabulary, schema)
+    base = vocabulary | vocabulary_inferred
+    reasoned, inferred = {VOCABULARY_GRAPH: base}, len(vocabulary_inferred)
+    for name, graph in corpus.graphs.items():
+        if name == VOCABULARY_GRAPH:
+            continue
+        extra = entailments(graph, schema, closed=base)
+        if name == CROSSWALK_GRAPH:
+            # Only what follows about the alignments themselves: ranges would otherwise
+            # retype the codes' provisions here and double them in union-graph counts.
+            own = {subject for subject, _, _ in graph}
+            extra = {triple for triple in extra if triple[0] in own}
+        inferred += len(extra)
+        reasoned[name] = graph | extra
+    return reasoned, inferred
+
+
+def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
+    """What the release states beyond the sources and their entailments: the dated version IRI
+    of each ontology, and labels for the statements and parts of statements each code leaves unnamed."""
+    vocabulary = reasoned[VOCABULARY_GRAPH]
+    derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
+    for name, triples in reasoned.items():
+        if name != VOCABULARY_GRAPH:
+            derived[name] = derived_labels(triples, vocabulary)
+    return derived
+
+
+def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
+    """Load, reason and validate; raise ValidationFailed listing every problem."""
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "parse"):
+        corpus = load(layout, code_files)
+        shapes = parse_turtle(layout.integrity_shapes)
+    with _timed(seconds, "reason"):
+        reasoned, inferred = reason(corpus)
+        # The asserted triples go in as parsed; only the inferred ones are converted.
+        store = store_of_parsed(corpus.parsed)
+        store.bulk_extend(quads_of({name: reasoned[name] - corpus.graphs[name] for name in reasoned}))
+        derived = derive(corpus, reasoned)
+        store.bulk_extend(quads_of(derived))
+    with _timed(seconds, "validate"):
+        union = graph_of(triple for triples in reasoned.values() for triple in triples)
+        problems = check_shapes(corpus, union, shapes)
+        stores = {"reasoned": store, "asserted": store_of_parsed(corpus.parsed)}
+        problems += check_queries(corpus, stores, layout.qc_queries)
+        problems += check_provenance(corpus, union, layout.sources_dir)
+    if problems:
+        raise ValidationFailed(problems)
+    asserted = sum(len(graph) for graph in corpus.graphs.values())
+    return Built(corpus, reasoned, store, asserted, inferred, seconds, derived)
+
+
+def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
+    """Check the graph and write the release files; ``dist/`` changes only on success, and whole.
+
+    However the build ends (a problem, an error, SIGINT or SIGTERM) it leaves no staging
+    folder and no documentation process behind; one killed outright leaves a staging
+    folder that the next build removes.
+    """
+    started = time.perf_counter()
+    with _stopped_by_signals(), staged_folder(dist or layout.dist) as staging:
+        docs = _start_docs(layout, staging.path / "docs")
+        try:
+            built = check(layout)
+            with _timed(built.seconds, "write"):
+                write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
+                _finish_docs(docs)
+                reference = scenario_reference(layout, built.store)
+                staging.write("docs/scenario-vocabulary.html", lambda out: out.write(reference.encode("utf-8")))
+            files = staging.files()
+        finally:
+            _stop_docs(docs)
+    built.seconds["total"] = time.perf_counter() - started
+    return built, files
+
+
+@contextmanager
+def _stopped_by_signals():
+    """Let SIGTERM and SIGHUP end a build as SIGINT does, by an exception, so its cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller there owns the signals
+        return
+    previous = {number: signal.signal(number, _exit_on_signal) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _exit_on_signal(number: int, _frame) -> None:
+    raise SystemExit(128 + number)
+
+
+def _start_docs(layout: Layout, out: Path) -> subprocess.Popen:
+    """Render the HTML documentation into ``out`` in a second process while the graph is checked.
+
+    The process has its own process group, so that it can be ended with everything it
+    started, and holds the reading end of a pipe whose writing end only this process has:
+    when this process ends, even by SIGKILL, the pipe closes and the renderer exits.
+    """
+    lifeline, keep = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "peergraph.graph.docs", "--stop-with", str(lifeline), str(layout.concepts_file),
+             str(out), *map(str, layout.ontology_files)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
+            pass_fds=(lifeline,), start_new_session=True,
+        )
+    except BaseException:
+        os.close(keep)
+        raise
+    finally:
+        os.close(lifeline)
+    process.lifeline = keep  # type: ignore[attr-defined]
+    return process
+
+
+def _finish_docs(process: subprocess.Popen) -> None:
+    _, errors = process.communicate()
+    if process.returncode != 0:
+        raise PeergraphError(f"rendering the HTML documentation failed:\n{errors.decode(errors='replace')[-2000:]}")
+
+
+def _stop_docs(process: subprocess.Popen) -> None:
+    """End the documentation process, if it still runs, and wait for it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    if process.stderr:
+        process.stderr.close()
+    os.close(process.lifeline)  # type: ignore[attr-defined]
+
+
+SUMMARY_QUERY = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT
+  (COUNT(DISTINCT ?code) AS ?codes) (COUNT(DISTINCT ?provision) AS ?provisions)
+  (COUNT(DISTINCT ?concept) AS ?concepts) (COUNT(DISTINCT ?threshold) AS ?thresholds)
+WHERE {
+  { ?code a pg:Code } UNION { ?provision a pg:Provision } UNION { ?concept a skos:Concept }
+  UNION { ?threshold a pg:Threshold }
+}
+"""
+
+KINDS_QUERY = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?kind (COUNT(DISTINCT ?statement) AS ?count) WHERE {
+  ?statement a ?class . ?class pg:kindName ?kind .
+} GROUP BY ?kind ORDER BY DESC(?count) ?kind
+"""
+
+
+def summary(built: Built) -> dict:
+    counts = select(built.store, SUMMARY_QUERY)[0]
+    kinds = {str(row["kind"]): int(row["count"]) for row in select(built.store, KINDS_QUERY)}
+    return {
+        "codes": int(counts["codes"]),
+        "provisions": int(counts["provisions"]),
+        "statements_by_kind": kinds,
+        "concepts": int(counts["concepts"]),
+        "thresholds": int(counts["thresholds"]),
+        "triples_asserted": built.asserted,
+        "triples_inferred": built.inferred,
+        "seconds": {step: round(value, 3) for step, value in built.seconds.items()},
+    }
+
+
+def knowledge_graph(layout: Layout) -> ox.Store:
+    """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
+    every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
+    release = layout.dist / "peergraph.nq"
+    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.crosswalk_files, layout.integrity_shapes,
+              *layout.qc_queries]
+    if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
+        store = ox.Store()
+        store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
+        return store
+    return check(layout).store

@@ -1,0 +1,118 @@
+"""Loading the ontology, the shared concepts and the codes into named graphs."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from peergraph.errors import PeergraphError
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
+from peergraph.graph.store import from_ox
+
+_LINE = re.compile(r"line (\d+)")
+
+
+@dataclass
+class Corpus:
+    """The asserted graphs as sets of rdflib triples, one per named graph, the same triples
+    as parsed (for loading a store without converting them back), which file defines
+    each subject, and the prefixes the files declare (the first file to declare one wins)."""
+
+    graphs: dict[str, set] = field(default_factory=dict)
+    parsed: dict[str, list[ox.Quad]] = field(default_factory=dict)
+    origin: dict[URIRef, Path] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def vocabulary(self) -> Graph:
+        """Ontology, concepts and references as an rdflib graph (the schema is read from it)."""
+        return graph_of(self.graphs[VOCABULARY_GRAPH])
+
+    def union(self) -> Graph:
+        return graph_of(triple for triples in self.graphs.values() for triple in triples)
+
+    def file_of(self, term) -> str:
+        path = self.origin.get(term)
+        return str(path) if path else "the knowledge graph"
+
+
+def read_turtle(path: Path, prefixes: dict[str, str] | None = None,
+                supplied: dict[str, str] | None = None) -> list[ox.Quad]:
+    """Parse one Turtle file, turning a syntax error into a message with file and line.
+
+    The prefixes it declares are added to ``prefixes``, where given, unless already there.
+    ``supplied`` prefixes (each code's own) may be used without an ``@prefix`` line.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PeergraphError(f"{path}: cannot be read ({error.strerror}).") from None
+    if supplied is not None:  # declared on the first line, so that an error's line number is still the file's
+        declarations = "".join(f"@prefix {p}: <{ns}> . " for p, ns in supplied.items())
+        data = declarations.encode() + data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        quads = list(parser)
+    except SyntaxError as error:
+        line = _LINE.search(str(error))
+        fix = "fix the syntax on that line"
+        if supplied is not None and "has not been declared" in str(error):
+            fix = ("use a prefix that a code declares (vann:preferredNamespacePrefix in data/codes/: "
+                   f"{', '.join(sorted(supplied)) or 'none'}), or declare it with @prefix")
+        if line:
+            raise PeergraphError(f"{path}:{line.group(1)}: invalid Turtle ({error}); {fix}.") from None
+        raise PeergraphError(f"{path}: invalid Turtle ({error}); fix the file.") from None
+    for prefix, namespace in parser.prefixes.items() if prefixes is not None else ():
+        prefixes.setdefault(prefix, namespace)
+    return quads
+
+
+def graph_of(triples) -> Graph:
+    """An rdflib graph of triples as pyoxigraph parses them (quads in the default graph), or of rdflib ones."""
+    graph = Graph()
+    graph.addN((*_rdflib(triple), graph) for triple in triples)
+    return graph
+
+
+def _rdflib(triple) -> tuple:
+    if isinstance(triple, (ox.Triple, ox.Quad)):
+        return from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)
+    return triple
+
+
+def parse_turtle(path: Path) -> Graph:
+    """One Turtle file as an rdflib graph (parsed by pyoxigraph, many times faster than rdflib)."""
+    return graph_of(read_turtle(path))
+
+
+def load(layout: Layout, code_files: list[Path] | None = None) -> Corpus:
+    """Read the vocabulary files into one graph and each code file into its own."""
+    corpus = Corpus()
+    corpus.graphs[VOCABULARY_GRAPH] = _parsed(corpus, VOCABULARY_GRAPH, layout.vocabulary_files)
+    files = layout.code_files if code_files is None else code_files
+    if not files:
+        raise PeergraphError(f"{layout.root / 'data' / 'codes'}: no code files (*.ttl) found.")
+    for path in files:
+        corpus.graphs[code_graph_name(path)] = _parsed(corpus, code_graph_name(path), [path])
+    # The crosswalk aligns provisions of all codes: it is checked only with all of them.
+    if code_files is None and layout.crosswalk_files:
+        corpus.graphs[CROSSWALK_GRAPH] = _parsed(corpus, CROSSWALK_GRAPH, layout.crosswalk_files)
+    return corpus
+
+
+def _parsed(corpus: Corpus, name: str, paths: list[Path]) -> set:
+    """The files' triples as one named graph, noting each file as the origin of the subjects it defines first."""
+    triples = []
+    for path in paths:
+        part = read_turtle(path, corpus.prefixes)
+        for triple in part:
+            if isinstance(triple.subject, ox.NamedNode):
+                corpus.origin.setdefault(URIRef(triple.subject.value), path)
+        triples.extend(part)
+    corpus.parsed[name] = triples
+    return {_rdflib(triple) for triple in triples}

@@ -1,0 +1,172 @@
+"""Release files of a build, written into a staging folder that then replaces ``dist/``
+whole (see ``output.staged_folder``): a failed build leaves the old release in place."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyoxigraph as ox
+
+from peergraph.output import StagedFolder
+from peergraph.graph.context import json_context
+from peergraph.graph.store import select
+
+# Namespaces every release names. Each code's own prefix (and any other) comes from the
+# prefixes its data files declare: see ``release_prefixes``.
+STANDARD_PREFIXES = {
+    "pg": "https://w3id.org/peergraph/ontology#",
+    "pgc": "https://w3id.org/peergraph/concept/",
+    "jur": "https://w3id.org/peergraph/jurisdiction/",
+    "law": "https://w3id.org/peergraph/law/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "odrl": "http://www.w3.org/ns/odrl/2/",
+    "vann": "http://purl.org/vocab/vann/",
+}
+
+
+# What each code declares of itself: its prefix and the namespace of its terms.
+CODE_NAMESPACES = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX vann: <http://purl.org/vocab/vann/>
+SELECT ?code ?prefix ?namespace WHERE {
+  ?code a pg:Code ; vann:preferredNamespacePrefix ?prefix ; vann:preferredNamespaceUri ?namespace .
+}
+ORDER BY ?prefix
+"""
+
+
+def code_prefixes(store: ox.Store) -> dict[str, str]:
+    """Each code's prefix → its namespace, as the codes declare them in the graph."""
+    return {str(row["prefix"]): str(row["namespace"]) for row in select(store, CODE_NAMESPACES)}
+
+
+def release_prefixes(declared: dict[str, str], codes: dict[str, str] | None = None) -> dict[str, str]:
+    """The standard prefixes, the codes' own (``code_prefixes``), then those the input files
+    declare for other namespaces."""
+    prefixes = dict(STANDARD_PREFIXES)
+    for prefix, namespace in [*sorted((codes or {}).items()), *sorted(declared.items())]:
+        if prefix and prefix not in prefixes and namespace not in prefixes.values():
+            prefixes[prefix] = namespace
+    return prefixes
+
+
+GRAPH_FILES = {
+    "peergraph.ttl": ox.RdfFormat.TURTLE,
+    "peergraph.nt": ox.RdfFormat.N_TRIPLES,
+}
+DATASET_FILES = {
+    "peergraph.trig": ox.RdfFormat.TRIG,
+    "peergraph.nq": ox.RdfFormat.N_QUADS,
+}
+
+# Kinds and concepts are concatenated in subqueries of their own: one GROUP BY over
+# their join would multiply rows and takes seconds at fifty codes.
+PROVISIONS_CSV = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?code ?position ?label ?provision ?kinds ?concepts ?text
+WHERE {
+  { SELECT ?provision (GROUP_CONCAT(DISTINCT ?kind; separator="; ") AS ?kinds)
+    WHERE { ?provision pg:expresses/a/pg:kindName ?kind } GROUP BY ?provision }
+  ?provision a pg:Provision ; pg:inCode ?codeIri ; pg:position ?position ; pg:verbatimText ?text .
+  BIND(STRAFTER(STR(?codeIri), "/code/") AS ?code)
+  OPTIONAL { ?provision pg:sourceLabel ?label }
+  OPTIONAL {
+    SELECT ?provision (GROUP_CONCAT(DISTINCT ?concept; separator="; ") AS ?concepts)
+    WHERE { ?provision pg:expresses/pg:concerns/skos:prefLabel ?concept } GROUP BY ?provision
+  }
+}
+ORDER BY ?code ?position
+"""
+
+
+def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, str]) -> None:
+    """Write every release file into the staging folder of ``dist/``, naming IRIs with ``prefixes``,
+    where each code's own prefix is the one it declares in the graph."""
+    prefixes = _with_code_prefixes(prefixes, code_prefixes(store))
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
+    for name, fmt in GRAPH_FILES.items():
+        staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
+    staging.write("peergraph.jsonld", lambda out: out.write(_json(compact_json_ld(triples, prefixes))))
+    for name, fmt in DATASET_FILES.items():
+        staging.write(name, lambda out: store.dump(out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
+    staging.write("provisions.csv", lambda out: write_provisions_csv(store, out))
+    # JSON scenario files name this context; it is made from the ontology of this build.
+    staging.write("scenario-context.jsonld", lambda out: out.write(_json({"@context": json_context(store)})))
+
+
+def _with_code_prefixes(prefixes: dict[str, str], codes: dict[str, str]) -> dict[str, str]:
+    """``prefixes`` with each code's namespace under the prefix the code declares, whatever
+    prefix a file's ``@prefix`` line gave it."""
+    namespaces = set(codes.values())
+    others = {prefix: namespace for prefix, namespace in prefixes.items()
+              if prefix not in STANDARD_PREFIXES and namespace not in namespaces and prefix not in codes}
+    return release_prefixes(others, codes)
+
+
+def _json(document) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _prefixes_for(fmt: ox.RdfFormat, prefixes: dict[str, str]):
+    return prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def compact_json_ld(triples, prefixes: dict[str, str]) -> dict:
+    """The triples as JSON-LD compacted with the release's prefixes.
+
+    pyoxigraph writes JSON-LD expanded (it ignores prefixes there), and rdflib's JSON-LD
+    writer loses one of two equal-looking numbers of a subject (it dropped
+    ``pg:greaterThanOrEqual pg:holdsForSign 0``). So pyoxigraph's expanded node objects are
+    kept as they are and only their IRIs are written as compact IRIs, which a JSON-LD
+    reader expands back through the ``@context``; ``rdf:type`` becomes ``@type``.
+    """
+    expanded = json.loads(ox.serialize(triples, None, ox.RdfFormat.JSON_LD))
+    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+
+    def iri(value: str) -> str:
+        for prefix, namespace in namespaces:
+            local = value[len(namespace):]
+            # JSON-LD does not read "prefix:" or "prefix://..." as a compact IRI.
+            if value.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        return value
+
+    def value_object(value: dict) -> dict:
+        return {key: (iri(item) if key in ("@id", "@type") else item) for key, item in value.items()}
+
+    def node(expanded_node: dict) -> dict:
+        compact: dict = {}
+        for key, values in expanded_node.items():
+            if key == "@id":
+                compact["@id"] = iri(values)
+            elif key == RDF_TYPE and all(not v.get("@id", "_:").startswith("_:") for v in values):
+                compact["@type"] = [iri(v["@id"]) for v in values]
+            else:
+                compact[iri(key)] = [value_object(v) for v in values]
+        return compact
+
+    return {"@context": prefixes, "@graph": [node(n) for n in expanded]}
+
+
+def write_provisions_csv(store: ox.Store, out) -> None:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow(["code", "position", "label", "provision", "norm_types", "concepts", "text"])
+    for row in select(store, PROVISIONS_CSV):
+        writer.writerow([str(row[name]) if row[name] is not None else "" for name in
+                         ("code", "position", "label", "provision", "kinds", "concepts", "text")])
+    text.flush()
+    text.detach()  # the file stays open for its writer to close

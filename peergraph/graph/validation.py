@@ -1,0 +1,148 @@
+"""Integrity checks of the built graph: SHACL shapes, QC queries and source provenance.
+
+Every check yields ``Problem``s; a build with any problem fails. Each problem
+prints as one sentence naming the file that defines the offending term.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Graph
+from rdflib.namespace import SH
+
+from peergraph.graph.corpus import Corpus
+from peergraph.graph.sources import decode_source, join_fragments, normalize
+from peergraph.graph.store import select
+from peergraph.namespaces import OA, PG
+
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    term: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.term} {self.message}"
+
+
+# --- SHACL -------------------------------------------------------------------
+
+def check_shapes(corpus: Corpus, graph: Graph, shapes: Graph) -> list[Problem]:
+    """Validate the reasoned graph against the integrity shapes (no further inference)."""
+    conforms, report, _ = shacl_validate(
+        graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        inplace=True,  # nothing is inferred into the graph, so copying it first is wasted time
+    )
+    if conforms:
+        return []
+    problems = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        message = report.value(result, SH.resultMessage)
+        path = report.value(result, SH.resultPath)
+        text = str(message) if message else f"violates a shape at {path}"
+        problems.append(Problem(corpus.file_of(focus), str(focus), text))
+    return sorted(set(problems))
+
+
+# --- QC queries ----------------------------------------------------------------
+
+_HEADER = re.compile(r"^#\s*(\w+):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class QCQuery:
+    path: Path
+    title: str
+    message: str
+    text: str
+    graph: str  # "reasoned" (default) or "asserted": range typing would hide an undefined term
+
+    @classmethod
+    def read(cls, path: Path) -> "QCQuery":
+        text = path.read_text(encoding="utf-8")
+        header = {}
+        for line in text.splitlines():
+            match = _HEADER.match(line)
+            if not match:
+                break
+            header[match.group(1)] = match.group(2)
+        return cls(
+            path, header.get("title", path.stem), header.get("message", path.stem), text,
+            header.get("graph", "reasoned"),
+        )
+
+
+def check_queries(corpus: Corpus, stores: dict[str, ox.Store], queries: list[Path]) -> list[Problem]:
+    """Run each QC query on the graph it names; every row it returns is a problem."""
+    problems = []
+    for path in queries:
+        qc = QCQuery.read(path)
+        for row in select(stores[qc.graph], qc.text):
+            values = {name: "" if value is None else str(value) for name, value in row.items()}
+            sentence = qc.message.format_map(defaultdict(str, values))
+            problems.append(Problem(_file_of_row(corpus, row), f"[{path.name}]", sentence))
+    return sorted(problems)
+
+
+def _file_of_row(corpus: Corpus, row: dict) -> str:
+    """The file defining the first term of the row whose origin is known."""
+    for value in row.values():
+        if value in corpus.origin:
+            return corpus.file_of(value)
+    return corpus.file_of(None)
+
+
+# --- provenance ----------------------------------------------------------------------
+
+def check_provenance(corpus: Corpus, graph: Graph, sources_dir: Path) -> list[Problem]:
+    """Every recorded text is what its source holds at the recorded offsets."""
+    problems = []
+    texts = {}
+    for source in graph.subjects(RDF.type, PG.SourceText):
+        name = str(graph.value(source, PG.fileName))
+        path = sources_dir / name
+        if not path.is_file():
+            problems.append(Problem(corpus.file_of(source), str(source), f"names source file {name}, which is not in {sources_dir}."))
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != str(graph.value(source, PG.sha256)):
+            problems.append(Problem(corpus.file_of(source), str(source), f"records a SHA-256 digest that {path} does not have; the source changed or the digest is wrong."))
+        try:
+            texts[source] = decode_source(path, data)
+        except ValueError as error:
+            problems.append(Problem(corpus.file_of(source), str(source), f"names a source that cannot be read: {error}"))
+    for holder, text in graph.subject_objects(PG.verbatimText):
+        problems.extend(_check_text(corpus, graph, holder, str(text), texts))
+    return problems
+
+
+def _check_text(corpus, graph, holder, text, texts) -> list[Problem]:
+    fragments = sorted(
+        (int(graph.value(f, PG.fragmentIndex)), f) for f in graph.objects(holder, PG.textFragment)
+    )
+    if not fragments:
+        return []  # the shapes report a missing fragment
+    source = graph.value(fragments[0][1], OA.hasSource)
+    if source not in texts:
+        return []
+    spans = []
+    for _, fragment in fragments:
+        selector = graph.value(fragment, OA.hasSelector)
+        spans.append((int(graph.value(selector, OA.start)), int(graph.value(selector, OA.end))))
+    found = join_fragments(texts[source], spans)
+    if found == normalize(text) == text:
+        return []
+    where = ", ".join(f"{start}–{end}" for start, end in spans)
+    return [Problem(corpus.file_of(holder), str(holder),
+                    f"has text that differs from its source at characters {where}: the source holds {found[:80]!r}, the graph {text[:80]!r}.")]
+

@@ -1,0 +1,189 @@
+"""SHACL-SPARQL shapes run as plain SPARQL over a pyoxigraph store.
+
+The scenario shapes (``shapes/scenario-*.ttl``) are standard SHACL: a node shape
+with ``sh:targetClass`` or a SHACL-AF ``sh:SPARQLTarget``, and ``sh:sparql``
+constraints whose SELECT pre-binds ``$this``. pySHACL can run them as they are;
+this module runs the same queries batched, one per shape, with the target
+query joined in, so that a batch of scenarios costs one query per shape instead
+of one per shape and act (``tests/test_check.py`` compares the two).
+
+Rules a shape follows so that both readings agree: constraints have no
+subqueries that mention ``$this``, and a target's SELECT projects ``?this``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SH
+
+from peergraph.graph.corpus import graph_of, read_turtle
+from peergraph.errors import PeergraphError
+from peergraph.graph.store import from_ox, open_group
+
+PG = Namespace("https://w3id.org/peergraph/ontology#")
+_THIS = re.compile(r"\$this\b")
+_TEMPLATE = re.compile(r"\{[?$](\w+)\}")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One node shape with one SPARQL constraint, as two runnable queries."""
+
+    iri: str
+    target_query: str  # SELECT ?this: the acts the shape applies to
+    check_query: str  # SELECT ?this ...: the acts it flags, with the message's variables
+    message: str
+    severity: str
+    enforces: str | None  # the statement of a code the shape stands for
+    verdict: str | None  # pg:violates or pg:needsJudgment
+
+    def message_for(self, row: dict) -> str:
+        """The shape's sh:message with its ``{?var}`` placeholders filled from a result row."""
+        return _TEMPLATE.sub(lambda m: _shown(row.get(m.group(1))), self.message)
+
+
+@dataclass(frozen=True)
+class Result:
+    shape: Shape
+    focus: object  # rdflib term of the flagged node
+    row: dict
+
+    @property
+    def message(self) -> str:
+        return self.shape.message_for(self.row)
+
+
+def _shown(term) -> str:
+    if term is None:
+        return "?"
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if hasattr(value, "normalize") and not isinstance(value, str):  # Decimal: 25.0 -> 25
+            value = value.normalize()
+            return format(value, "f")
+        return str(value)
+    text = str(term)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def shapes_graph(path: Path, code_prefixes: dict[str, str] | None = None) -> Graph:
+    """A shapes file as an rdflib graph, with each code's prefix (``release.code_prefixes``)
+    usable in its Turtle and declared to its SPARQL (``sh:declare``): the codes declare their
+    prefixes in data, so adding a code edits no shapes file."""
+    codes = code_prefixes or {}
+    graph = graph_of(read_turtle(path, supplied=codes))
+    for declarer in sorted(set(graph.objects(None, SH.prefixes))):
+        declared = {str(graph.value(d, SH.prefix)) for d in graph.objects(declarer, SH.declare)}
+        for prefix, namespace in sorted(codes.items()):
+            if prefix not in declared:
+                declaration = BNode()
+                graph.add((declarer, SH.declare, declaration))
+                graph.add((declaration, SH.prefix, Literal(prefix)))
+                graph.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
+    return graph
+
+
+def read_shapes(path: Path, code_prefixes: dict[str, str] | None = None) -> list[Shape]:
+    """Every SPARQL-constrained node shape of a shapes file, ready to run (see ``shapes_graph``)."""
+    graph = shapes_graph(path, code_prefixes)
+    shapes = []
+    for node in sorted(set(graph.subjects(RDF.type, SH.NodeShape))):
+        constraints = list(graph.objects(node, SH.sparql))
+        if len(constraints) != 1:
+            raise PeergraphError(f"{path}: shape {node} needs exactly one sh:sparql constraint, has {len(constraints)}.")
+        constraint = constraints[0]
+        select = graph.value(constraint, SH.select)
+        if select is None:
+            raise PeergraphError(f"{path}: shape {node} has a sh:sparql constraint without sh:select.")
+        prefixes = _prefixes(graph, constraint, path)
+        target = _target(graph, node, path)
+        shapes.append(Shape(
+            iri=str(node),
+            target_query=prefixes + target,
+            check_query=prefixes + _joined(str(select), target),
+            message=str(graph.value(constraint, SH.message) or graph.value(node, SH.message) or ""),
+            severity=str(graph.value(node, SH.severity) or SH.Violation),
+            enforces=_optional(graph.value(node, PG.enforces)),
+            verdict=_optional(graph.value(node, PG.verdict)),
+        ))
+    return shapes
+
+
+def _optional(term) -> str | None:
+    return None if term is None else str(term)
+
+
+def _target(graph: Graph, node, path: Path) -> str:
+    classes = list(graph.objects(node, SH.targetClass))
+    targets = list(graph.objects(node, SH.target))
+    if len(classes) + len(targets) != 1:
+        raise PeergraphError(f"{path}: shape {node} needs exactly one sh:targetClass or sh:target.")
+    if classes:
+        return f"SELECT ?this WHERE {{ ?this a <{classes[0]}> }}"
+    select = graph.value(targets[0], SH.select)
+    if select is None:
+        raise PeergraphError(f"{path}: the target of shape {node} is not a sh:SPARQLTarget with sh:select.")
+    return str(select)
+
+
+def _prefixes(graph: Graph, node, path: Path) -> str:
+    lines = []
+    for declarer in graph.objects(node, SH.prefixes):
+        for declaration in graph.objects(declarer, SH.declare):
+            prefix = graph.value(declaration, SH.prefix)
+            namespace = graph.value(declaration, SH.namespace)
+            lines.append(f"PREFIX {prefix}: <{namespace}>")
+    if not lines:
+        raise PeergraphError(f"{path}: constraint of shape {node} declares no prefixes (sh:prefixes).")
+    return "\n".join(lines) + "\n"
+
+
+def _joined(select: str, target: str) -> str:
+    """The constraint with ``$this`` free and the target query opening its WHERE group."""
+    query = _THIS.sub("?this", select)
+    brace = open_group(query)
+    return f"{query[:brace + 1]} {{ {target} }} {query[brace + 1:]}"
+
+
+def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
+    """All results of all shapes, and every (focus node, shape) pair a shape applies to."""
+    results, applies = [], set()
+    targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
+    for shape in shapes:
+        if shape.target_query not in targeted:
+            solutions = store.query(shape.target_query, use_default_graph_as_union=True)
+            targeted[shape.target_query] = [from_ox(solution["this"]) for solution in solutions]
+        applies.update((focus, shape) for focus in targeted[shape.target_query])
+        solutions = store.query(shape.check_query, use_default_graph_as_union=True)
+        names = [variable.value for variable in solutions.variables]
+        for solution in solutions:
+            row = {name: from_ox(solution[name]) for name in names}
+            results.append(Result(shape, row["this"], row))
+    return results, applies
+
+
+def shacl_report(results: list[Result]) -> Graph:
+    """The results as a SHACL validation report, for RDF tools."""
+    report = Graph()
+    report.bind("sh", SH)
+    report.bind("pg", PG)
+    root = URIRef("urn:peergraph:report")
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(not any(r.shape.severity == str(SH.Violation) for r in results))))
+    for number, result in enumerate(results, 1):
+        node = URIRef(f"urn:peergraph:report:result-{number}")
+        report.add((root, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        report.add((node, SH.focusNode, result.focus))
+        report.add((node, SH.sourceShape, URIRef(result.shape.iri)))
+        report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        report.add((node, SH.resultSeverity, URIRef(result.shape.severity)))
+        report.add((node, SH.resultMessage, Literal(result.message)))
+        if result.row.get("value") is not None:
+            report.add((node, SH.value, result.row["value"]))
+    return report

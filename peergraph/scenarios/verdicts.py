@@ -1,0 +1,215 @@
+"""A verdict per scenario and code: violates, needs judgment, complies or not addressed.
+
+Each shape of ``shapes/scenario-verdicts.ttl`` enforces one statement of one code
+(``pg:enforces``) and says what its results mean (``pg:verdict``). Per act and code:
+a result of a violation shape makes the verdict *violates*; otherwise a result
+of a judgment shape makes it *needs judgment*; otherwise, if any of the code's
+shapes applies to the act (its target selects it), *complies*; otherwise *not
+addressed*. A scenario's verdict for a code is the gravest of its acts'.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from peergraph.errors import PeergraphError
+from peergraph.graph.layout import Layout
+from peergraph.graph.release import code_prefixes
+from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
+from peergraph.scenarios.shapes import Result, Shape, read_shapes, run
+from peergraph.graph.store import select
+from peergraph.namespaces import local_name
+
+PG = "https://w3id.org/peergraph/ontology#"
+VERDICTS = ("violates", "needs judgment", "complies", "not addressed")  # gravest first
+_GRAVITY = {name: rank for rank, name in enumerate(VERDICTS)}
+_BY_IRI = {PG + "violates": "violates", PG + "needsJudgment": "needs judgment"}
+
+_STATEMENTS = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?statement ?provision ?label ?text ?code WHERE {
+  ?provision pg:expresses ?statement ; rdfs:label ?label ; pg:verbatimText ?text ;
+             pg:inVersion/pg:versionOf ?code .
+}
+"""
+_CODES = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
+_ACTS = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?graph ?scenario ?act ?kind ?label ?title WHERE {
+  GRAPH ?graph { ?scenario a pg:Scenario ; pg:act ?act . }
+  OPTIONAL { ?act a ?class . ?class rdfs:subClassOf pg:Act ; rdfs:label ?kind FILTER(?class != pg:Act) }
+  OPTIONAL { ?act rdfs:label ?label }
+  OPTIONAL { ?scenario dct:title ?title }
+}
+"""
+_BOUND = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?scenario ?code WHERE { ?scenario pg:boundBy ?code }"
+
+
+def code_id(iri: str) -> str:
+    return local_name(iri)
+
+
+@dataclass(frozen=True)
+class Act:
+    """An act of a scenario: its IRI as written (None for a blank node), kind and label."""
+
+    node: str  # the node in the batch's store
+    iri: str | None
+    kind: str  # the label of its class, e.g. "gift accepted"
+    label: str | None  # the rdfs:label the scenario gives it, if any
+
+
+@dataclass(frozen=True)
+class Provision:
+    iri: str
+    label: str
+    text: str
+    code: str  # code id
+
+
+@dataclass
+class Finding:
+    verdict: str
+    provision: Provision
+    message: str
+    shape: str
+    act: Act
+
+
+@dataclass
+class CodeVerdict:
+    code: str
+    verdict: str
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[Provision] = field(default_factory=list)  # provisions whose shapes applied
+
+
+@dataclass
+class ScenarioVerdicts:
+    scenario: str
+    file: str
+    title: str | None
+    acts: list[str]
+    codes: list[CodeVerdict]
+
+
+@dataclass
+class Outcome:
+    scenarios: list[ScenarioVerdicts]
+    results: list[Result]
+    problems: list[str] = field(default_factory=list)  # each names its file; any makes the run fail
+
+    @property
+    def any_violation(self) -> bool:
+        return any(v.verdict == "violates" for s in self.scenarios for v in s.codes)
+
+
+class Checker:
+    """The verdict shapes and the knowledge graph they read, loaded once for many checks."""
+
+    def __init__(self, layout: Layout, kg: ox.Store):
+        self.layout, self.kg = layout, kg
+        self.shapes = read_shapes(layout.verdict_shapes, code_prefixes(kg))
+        statements = {str(row["statement"]): row for row in select(kg, _STATEMENTS)}
+        self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
+        self.provision_of: dict[str, Provision] = {}
+        for shape in self.shapes:
+            row = statements.get(shape.enforces or "")
+            if row is None or shape.verdict not in _BY_IRI:
+                raise PeergraphError(
+                    f"{layout.verdict_shapes}: shape {shape.iri} must name a statement of a code (pg:enforces) "
+                    f"and pg:verdict pg:violates or pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
+            self.provision_of[shape.iri] = Provision(
+                str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])))
+
+    def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
+        """Verdicts for every file that can be read, and every problem of every other file."""
+        unknown = sorted(set(codes or ()) - set(self.codes))
+        if unknown:
+            raise PeergraphError(f"unknown code {unknown[0]!r}; the codes are: {', '.join(self.codes)}.")
+        batch = read(paths, self.kg, self.layout.scenario_input_shapes)
+        outcome = self.judge(batch, codes)
+        outcome.problems[:0] = batch.problems
+        return outcome
+
+    def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
+        results, applies = run(batch.store, self.shapes)
+        outcome = Outcome([], [_as_written(r) for r in results] if batch.renames else results)
+        outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems)
+        return outcome
+
+    def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems) -> list[ScenarioVerdicts]:
+        acts, titles, file_of, names = defaultdict(dict), {}, {}, {}
+        for row in select(batch.store, _ACTS):
+            scenario, node = str(row["scenario"]), str(row["act"])
+            file_of[scenario] = str(batch.files[str(row["graph"])])
+            names[scenario] = str(as_written(row["scenario"]))
+            written = as_written(row["act"])
+            acts[scenario][node] = Act(node, str(written) if isinstance(written, URIRef) else None,
+                                       str(row["kind"] or "act"), str(row["label"]) if row["label"] else None)
+            titles[scenario] = str(row["title"]) if row["title"] else None
+        act_of = {node: act for scenario_acts in acts.values() for node, act in scenario_acts.items()}
+        findings = defaultdict(list)  # (act, code) -> findings
+        for result in results:
+            provision = self.provision_of[result.shape.iri]
+            act = act_of.get(str(result.focus))
+            if act is not None:
+                findings[act.node, provision.code].append(
+                    Finding(_BY_IRI[result.shape.verdict], provision, result.message, result.shape.iri, act))
+        checked = defaultdict(dict)  # (act, code) -> provisions whose shapes applied
+        for focus, shape in applies:
+            provision = self.provision_of[shape.iri]
+            checked[str(focus), provision.code][provision.iri] = provision
+        bound = defaultdict(set)
+        for row in select(batch.store, _BOUND):
+            bound[str(row["scenario"])].add(code_id(str(row["code"])))
+        verdicts = []
+        for scenario in sorted(acts, key=lambda s: (file_of[s], names[s])):
+            in_scope = [c for c in self.codes if (not codes or c in codes) and (not bound[scenario] or c in bound[scenario])]
+            if not in_scope:
+                problems.append(_left_out(file_of[scenario], names[scenario], sorted(bound[scenario]), codes))
+                continue
+            scenario_acts = sorted(acts[scenario].values(), key=lambda a: (a.kind, a.node))
+            verdicts.append(ScenarioVerdicts(
+                names[scenario], file_of[scenario], titles[scenario],
+                [a.kind for a in scenario_acts],
+                [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked) for code in in_scope]))
+        return verdicts
+
+    @staticmethod
+    def _code_verdict(code: str, acts: list[str], findings, checked) -> CodeVerdict:
+        found = [f for act in acts for f in findings[act, code]]
+        applied = {p.iri: p for act in acts for p in checked[act, code].values()}
+        if any(f.verdict == "violates" for f in found):
+            verdict = "violates"
+        elif found:
+            verdict = "needs judgment"
+        elif applied:
+            verdict = "complies"
+        else:
+            verdict = "not addressed"
+        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind))
+        return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label))
+
+
+def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> str:
+    """Why a scenario gets no verdict: --code names none of the codes it is bound by."""
+    name = local_name(scenario)
+    return (f"{file}: scenario {name} is bound by {', '.join(bound)} (pg:boundBy), which "
+            f"--code {' --code '.join(codes)} leaves out, so it was checked against no code; add one of its "
+            "codes to --code, or leave --code out.")
+
+
+def _as_written(result: Result) -> Result:
+    """A result naming the file's nodes as the file wrote them."""
+    if not any(isinstance(v, URIRef) and v.startswith(SCOPE_PREFIX) for v in result.row.values()):
+        return result
+    return Result(result.shape, as_written(result.focus), {k: as_written(v) for k, v in result.row.items()})
