@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from peergraph.graph.build import build, summary  # noqa: E402
+from peergraph.graph.build import summary  # noqa: E402
+from peergraph.pipeline import build  # noqa: E402
 from peergraph.graph.layout import Layout  # noqa: E402
 from scripts.make_synthetic_corpus import ROOT, make_corpus  # noqa: E402
 

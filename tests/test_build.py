@@ -10,7 +10,8 @@ import pytest
 from rdflib import RDF, Graph
 
 from peergraph import __version__
-from peergraph.graph.build import build, summary
+from peergraph.graph.build import summary
+from peergraph.pipeline import build
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from peergraph.graph.build import build, check
+from peergraph.graph.build import check
+from peergraph.pipeline import build
 from peergraph.errors import PeergraphError
 from peergraph.crosswalk.alignments import compute, computed_path
 from peergraph.crosswalk.curies import curie, curie_map

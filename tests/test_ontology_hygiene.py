@@ -228,7 +228,7 @@ def test_the_documentation_shows_each_document_its_version_and_each_term_status(
 
 @pytest.fixture(scope="module")
 def reference(layout, built):
-    from peergraph.graph.scenario_reference import scenario_reference
+    from peergraph.scenarios.reference import scenario_reference
     return scenario_reference(layout, built.store)
 
 

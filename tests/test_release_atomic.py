@@ -18,7 +18,7 @@ from rdflib import Graph
 
 from peergraph.graph import build as build_module
 from peergraph import output
-from peergraph.graph.build import build
+from peergraph.pipeline import build
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout

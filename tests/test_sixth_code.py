@@ -20,7 +20,8 @@ import pytest
 from rdflib import RDF, Graph
 
 from peergraph.report import harmonization as report
-from peergraph.graph.build import build, check, summary
+from peergraph.graph.build import check, summary
+from peergraph.pipeline import build
 from peergraph.cli import main
 from peergraph.scenarios.coverage import coverage
 from peergraph.namespaces import PG

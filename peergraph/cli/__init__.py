@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from peergraph import __version__
-from peergraph.graph.build import ValidationFailed, build, check, summary
+from peergraph.graph.build import ValidationFailed, check, summary
+from peergraph.pipeline import build
 from peergraph.cli.scenarios import add_commands as _check_commands
 from peergraph.cli.options import accept_root_everywhere, add_format, layout_of
 from peergraph.cli.crosswalk import add_commands as _crosswalk_commands

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,6 @@ from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from peergraph.graph.reasoning import entailments, read_schema
 from peergraph.output import staged_folder
 from peergraph.graph.release import release_prefixes, write_release
-from peergraph.graph.scenario_reference import scenario_reference
 from peergraph.graph.store import quads_of, select, store_of_parsed
 from peergraph.graph.validation import Problem, check_provenance, check_queries, check_shapes
 
@@ -121,8 +121,15 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     return Built(corpus, reasoned, store, asserted, inferred, seconds, derived)
 
 
-def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
+# A page of the release made by a later stage: its path in the release, and how to make it.
+Documents = Sequence[tuple[str, Callable[[Layout, ox.Store], str]]]
+
+
+def build(layout: Layout, dist: Path | None = None, documents: Documents = ()) -> tuple[Built, list[Path]]:
     """Check the graph and write the release files; ``dist/`` changes only on success, and whole.
+
+    ``documents`` are pages that later stages make from the checked graph (``peergraph.pipeline``
+    names them): each is a path in the release and a function of the layout and the store.
 
     However the build ends (a problem, an error, SIGINT or SIGTERM) it leaves no staging
     folder and no documentation process behind; one killed outright leaves a staging
@@ -136,8 +143,9 @@ def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 _finish_docs(docs)
-                reference = scenario_reference(layout, built.store)
-                staging.write("docs/scenario-vocabulary.html", lambda out: out.write(reference.encode("utf-8")))
+                for path, document in documents:
+                    page = document(layout, built.store).encode("utf-8")
+                    staging.write(path, lambda out, page=page: out.write(page))
             files = staging.files()
         finally:
             _stop_docs(docs)

@@ -1,0 +1,22 @@
+"""The whole build: the graph stage's release with the pages later stages make from it.
+
+Takes a project layout; gives the checked graph and the files of ``dist/``. It sits above
+``peergraph.graph`` and ``peergraph.scenarios`` and below the command line, so that the graph
+stage never imports the stages that consume it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peergraph.graph.build import Built, build as build_graph
+from peergraph.graph.layout import Layout
+from peergraph.scenarios.reference import scenario_reference
+
+# Release pages that consumers of the graph make: path in the release → function of (layout, store).
+DOCUMENTS = (("docs/scenario-vocabulary.html", scenario_reference),)
+
+
+def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
+    """Check the graph and write the release, with every page in ``DOCUMENTS``."""
+    return build_graph(layout, dist, DOCUMENTS)
