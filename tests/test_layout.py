@@ -120,7 +120,7 @@ def test_the_release_names_the_prefixes_of_the_one_map():
     from peergraph.graph.release import STANDARD_PREFIXES
     from peergraph.namespaces import PREFIXES
 
-    assert STANDARD_PREFIXES == PREFIXES
+    assert STANDARD_PREFIXES is PREFIXES   # the one map itself, not a copy that can drift
 
 
 def test_only_the_output_module_renames_files_into_place():

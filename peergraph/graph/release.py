@@ -12,25 +12,11 @@ import pyoxigraph as ox
 from peergraph.output import StagedFolder
 from peergraph.graph.context import json_context
 from peergraph.graph.store import select
+from peergraph.namespaces import PREFIXES
 
-# Namespaces every release names. Each code's own prefix (and any other) comes from the
-# prefixes its data files declare: see ``release_prefixes``.
-STANDARD_PREFIXES = {
-    "pg": "https://w3id.org/peergraph/ontology#",
-    "pgc": "https://w3id.org/peergraph/concept/",
-    "jur": "https://w3id.org/peergraph/jurisdiction/",
-    "law": "https://w3id.org/peergraph/law/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "odrl": "http://www.w3.org/ns/odrl/2/",
-    "vann": "http://purl.org/vocab/vann/",
-}
+# Namespaces every release names: the project's one prefix map. Each code's own prefix (and any
+# other) comes from the prefixes its data files declare: see ``release_prefixes``.
+STANDARD_PREFIXES = PREFIXES
 
 
 # What each code declares of itself: its prefix and the namespace of its terms.
