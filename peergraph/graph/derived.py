@@ -11,12 +11,12 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timezone
 
-from rdflib import OWL, RDF, RDFS, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from peergraph.errors import PeergraphError
+from peergraph.namespaces import PG
 
-PG = Namespace("https://w3id.org/peergraph/ontology#")
 
 # The links from a statement to the parts of its wording that get labels of their own.
 # Each part is named by the label of the link's range (pg:Threshold: "threshold").

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Namespace
 
 from peergraph.graph.corpus import graph_of, read_turtle
 from peergraph.errors import PeergraphError
@@ -12,8 +11,8 @@ from peergraph.graph.release import code_prefixes
 from peergraph.questions.results import csv_text
 from peergraph.scenarios.shapes import read_shapes
 from peergraph.graph.store import select
+from peergraph.namespaces import PG, local_name
 
-PG = Namespace("https://w3id.org/peergraph/ontology#")
 
 _NORMS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
@@ -46,7 +45,7 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     """One row per duty and prohibition: the shapes that check it, or the reason none does."""
     shapes_of: dict[str, list[str]] = {}
     for shape in read_shapes(layout.verdict_shapes, code_prefixes(kg)):
-        shapes_of.setdefault(shape.enforces or "", []).append(shape.iri.rsplit("#", 1)[-1])
+        shapes_of.setdefault(shape.enforces or "", []).append(local_name(shape.iri))
     why = reasons(layout, kg)
     rows = []
     for row in select(kg, _NORMS):

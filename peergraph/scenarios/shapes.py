@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from peergraph.graph.corpus import graph_of, read_turtle
 from peergraph.errors import PeergraphError
 from peergraph.graph.store import from_ox, open_group
+from peergraph.namespaces import PG
 
-PG = Namespace("https://w3id.org/peergraph/ontology#")
 _THIS = re.compile(r"\$this\b")
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
 
