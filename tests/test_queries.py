@@ -47,6 +47,21 @@ def test_every_query_has_a_title_a_description_and_declares_what_it_uses(layout)
             assert parameter.description, (query.name, parameter.name)
 
 
+VALUES_PAIR = re.compile(r'\(\s*pg:(\w+)\s+"([^"]*)"\s*\)')
+
+
+def test_no_query_restates_a_name_or_direction_the_ontology_gives(layout, sparql):
+    # Kind names (statements, measures) and which way a measure is stricter are facts of the
+    # ontology; a VALUES table repeating them drifts from it ("informative statement" once did).
+    rows = sparql("SELECT ?term ?name WHERE { ?term pg:kindName|pg:stricterWhen ?name }")
+    stated = {(str(row["term"]).rsplit("#", 1)[1], str(row["name"])) for row in rows}
+    assert ("giftValue", "lower") in stated and ("RateMeasure", "rate") in stated
+    named_terms = {term for term, _ in stated}
+    for query in library(layout):
+        restated = [pair for pair in VALUES_PAIR.findall(query.text) if pair[0] in named_terms]
+        assert not restated, f"{query.name} restates {restated}: read pg:kindName / pg:stricterWhen"
+
+
 def test_every_query_parses_and_runs_with_its_declared_examples(layout, built):
     for query in library(layout):
         # A parameter without a default declares an example value in its header, and the
