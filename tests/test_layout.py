@@ -128,7 +128,7 @@ def test_only_the_output_module_renames_files_into_place():
     renaming = {"replace", "rename", "mkstemp", "mkdtemp", "NamedTemporaryFile"}
     found = []
     for name, path in _modules().items():
-        if name == "peergraph.output":
+        if name == "peergraph.output" or name.startswith("peergraph.output."):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in renaming \

@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph
 
 from peergraph.graph import build as build_module
-from peergraph import output
+from peergraph.output import folder as staged_output, swap
 from peergraph.pipeline import build
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
@@ -107,7 +107,7 @@ def test_a_build_replaces_every_release_file_and_keeps_other_commands_outputs(qu
 
 def test_a_full_disk_on_the_third_file_is_a_sentence_and_leaves_the_old_release_whole(quick_build, monkeypatch, capsys):
     old = _old_release(quick_build.dist)
-    real_create, opened = output._create, []
+    real_create, opened = staged_output.create, []
 
     def create(path):
         opened.append(path)
@@ -115,7 +115,7 @@ def test_a_full_disk_on_the_third_file_is_a_sentence_and_leaves_the_old_release_
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_create(path)
 
-    monkeypatch.setattr(output, "_create", create)
+    monkeypatch.setattr(staged_output, "create", create)
     monkeypatch.setattr("peergraph.cli.build", lambda layout, out: quick_build())
     assert main(["build", "--out", str(quick_build.dist)]) == 2
     message = capsys.readouterr().err
@@ -130,14 +130,14 @@ def test_a_full_disk_on_the_third_file_is_a_sentence_and_leaves_the_old_release_
 def _refuse_renaming(monkeypatch, path: Path, code: int) -> None:
     """Make every rename or exchange that names ``path`` fail with ``code``, as an immutable
     folder (EPERM) or a mount point (EXDEV, EBUSY) does."""
-    real_rename, real_exchange = os.rename, output._exchange
+    real_rename, real_exchange = os.rename, swap.exchange
 
     def refuse(first, second, *rest):
         if path in (Path(first), Path(second)):
             raise OSError(code, os.strerror(code), str(path))
 
     monkeypatch.setattr(os, "rename", lambda a, b, *r: refuse(a, b) or real_rename(a, b, *r))
-    monkeypatch.setattr(output, "_exchange", lambda a, b: refuse(a, b) or real_exchange(a, b))
+    monkeypatch.setattr(swap, "exchange", lambda a, b: refuse(a, b) or real_exchange(a, b))
 
 
 def test_a_dist_that_cannot_be_replaced_is_named_and_left_whole(quick_build, monkeypatch):
@@ -161,7 +161,7 @@ def test_a_dist_that_is_a_mount_point_unseen_is_replaced_entry_by_entry(quick_bu
 
 def test_a_dist_that_is_a_mount_point_is_staged_inside_and_replaced(quick_build, monkeypatch):
     old = _old_release(quick_build.dist)
-    monkeypatch.setattr(output, "is_mount_point", lambda path: path == quick_build.dist)
+    monkeypatch.setattr(staged_output, "is_mount_point", lambda path: path == quick_build.dist)
     real_rename, renamed = os.rename, []
 
     def rename(source, target, *rest):
@@ -182,7 +182,7 @@ def test_a_mount_point_swap_failing_half_way_is_undone(tmp_path, monkeypatch):
     dist = tmp_path / "dist"
     dist.mkdir()
     old = _old_release(dist)
-    monkeypatch.setattr(output, "is_mount_point", lambda path: path == dist)
+    monkeypatch.setattr(staged_output, "is_mount_point", lambda path: path == dist)
     real_rename, moved_in = os.rename, []
 
     def rename(source, target, *rest):
