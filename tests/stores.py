@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from peergraph.publish.remote import Target
+from peergraph.publish.store import Target
 
 from .conftest import free_port, require
 

@@ -12,7 +12,8 @@ from peergraph.cli.options import add_format, layout_of
 from peergraph.errors import PeergraphError
 from peergraph.graph.build import knowledge_graph
 from peergraph.output import emit
-from peergraph.publish.remote import PASSWORD_VARIABLE, Target, files_of, publish, redact, without_credentials
+from peergraph.publish.remote import files_of, publish
+from peergraph.publish.store import PASSWORD_VARIABLE, Target, redact, without_credentials
 
 
 def add_commands(commands) -> None:
