@@ -14,7 +14,8 @@ from peergraph.publish import remote as publishing
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, code_graph_name
-from peergraph.questions.queries import named, run, run_remote
+from peergraph.questions.queries import named, run
+from peergraph.questions.remote import run_remote
 
 from . import stores
 from .conftest import ROOT

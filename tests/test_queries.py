@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -206,6 +207,13 @@ def test_dataframe_is_one_call(layout):
     assert numbers["quantity"].dtype == "float64"
 
 
+
+def test_dataframe_without_pandas_names_what_to_install(layout, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)   # as where pandas is not installed
+    with pytest.raises(PeergraphError, match=r"pip install 'peergraph\[notebook\]'"):
+        dataframe("thresholds", layout=layout)
+
+
 # --- the command line ------------------------------------------------------
 
 def test_cli_lists_the_questions(capsys):
@@ -293,7 +301,7 @@ def endpoint(built):
 
 
 def test_a_named_query_runs_the_same_on_an_endpoint(layout, built, endpoint, capsys):
-    from peergraph.questions.queries import run_remote
+    from peergraph.questions.remote import run_remote
 
     query = named(layout, "concept-side-by-side")
     local = run(built.store, query, {"concept": "gifts"})
@@ -417,7 +425,7 @@ def oversized_endpoint():
 
 
 def test_a_remote_answer_over_the_cap_is_refused(oversized_endpoint, capsys):
-    from peergraph.questions.queries import run_remote
+    from peergraph.questions.remote import run_remote
 
     url, rows, sent = oversized_endpoint
     with pytest.raises(PeergraphError, match=r"the answer is over 1 MB \(1048576 bytes\).*--max-answer-mb"):

@@ -454,7 +454,7 @@ def test_serve_names_a_port_in_use(capsys):
 
 @pytest.mark.parametrize("name", [path.stem for path in sorted((ROOT / "queries").glob("*.rq"))])
 def test_every_named_query_over_the_endpoint_gives_the_embedded_results(server, built, layout, name):
-    from peergraph.questions.queries import run_remote
+    from peergraph.questions.remote import run_remote
 
     from .test_publish import _canonical
 

@@ -4,7 +4,7 @@ import tracemalloc
 
 import pytest
 
-from peergraph.questions import sparql_guard
+from peergraph.questions import sparql_guard, sparql_tokens
 from peergraph.questions.sparql_guard import MAX_NESTING, MAX_OPERATORS, MAX_QUERY_BYTES, Refused, check_query, tokens
 
 SERVED = {"https://w3id.org/peergraph/graph/illinois-ncrs"}
@@ -127,7 +127,7 @@ def test_long_chains_are_refused_before_they_reach_a_worker():
 def test_size_is_refused_before_any_token_is_read(monkeypatch):
     def never(*args):
         raise AssertionError("tokenized")
-    monkeypatch.setattr(sparql_guard, "_lex", never)
+    monkeypatch.setattr(sparql_tokens, "lex", never)
     with pytest.raises(Refused, match=f"over {MAX_QUERY_BYTES // 1024} KB"):
         check_query("SELECT * { ?s ?p ?o } #" + "x" * 1024 * 1024, SERVED)
     with pytest.raises(Refused, match="over"):   # counted in UTF-8 bytes, not characters
@@ -153,7 +153,7 @@ def test_the_tokenizer_reads_each_character_a_bounded_number_of_times(monkeypatc
     # A prefixed name may hold dots (a.b.c:x), so "a.a.a…" invites searching for a ':' again
     # from every "a": quadratic work. Each search must start past the end of the previous one.
     scanned = []
-    run = sparql_guard._NAME_RUN
+    run = sparql_tokens._NAME_RUN
 
     class Counting:
         def match(self, text, position):
@@ -161,7 +161,7 @@ def test_the_tokenizer_reads_each_character_a_bounded_number_of_times(monkeypatc
             scanned.append(found.end() - position)
             return found
 
-    monkeypatch.setattr(sparql_guard, "_NAME_RUN", Counting())
+    monkeypatch.setattr(sparql_tokens, "_NAME_RUN", Counting())
     text = "SELECT * { " + "a." * 15_000 + " }"
     check_query(text, SERVED)
     assert sum(scanned) <= len(text)

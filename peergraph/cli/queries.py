@@ -11,7 +11,8 @@ from pathlib import Path
 from peergraph.cli.options import add_format, layout_of
 from peergraph.errors import PeergraphError
 from peergraph.output import emit, write_atomically
-from peergraph.questions.queries import MAX_ANSWER_BYTES, library, listing, named, run, run_remote
+from peergraph.questions.queries import library, listing, named, run
+from peergraph.questions.remote import MAX_ANSWER_BYTES, run_remote
 from peergraph.questions.results import FORMATS
 
 
