@@ -14,56 +14,30 @@ no verdict, and the other files are still judged.
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from peergraph.errors import PeergraphError
-from peergraph.graph.context import CONTEXT_IRI, CONTEXT_PREFIXES, json_context
-from peergraph.graph.layout import BASE, GRAPH_BASE
-from peergraph.scenarios.shapes import read_shapes, run
+from peergraph.graph.context import CONTEXT_IRI, json_context
+from peergraph.graph.layout import GRAPH_BASE
 from peergraph.graph.store import to_ox
-from peergraph.namespaces import CODE_BASE, PREFIXES
+from peergraph.scenarios.file_graph import SCENARIO_BASE, SCOPE_PREFIX, as_written
+from peergraph.scenarios.file_graph import FileGraph as _FileGraph, slug as _slug
+from peergraph.scenarios.input_problems import file_problems as _file_problems, input_problems as _input_problems
+from peergraph.scenarios.input_problems import known_terms as _known_terms, line_of as _line_of
 
-PG = PREFIXES["pg"]
-XSD = PREFIXES["xsd"]
-RDF_TYPE = PREFIXES["rdf"] + "type"
-OWL_ONTOLOGY = ox.NamedNode(PREFIXES["owl"] + "Ontology")
-SCENARIO_BASE = BASE + "scenario/"
+__all__ = ["MAX_FILE_BYTES", "SCENARIO_GRAPH_BASE", "SCOPE_PREFIX", "SUFFIXES", "Batch", "as_written", "read",
+           "scenario_files"]
+
 SCENARIO_GRAPH_BASE = GRAPH_BASE + "scenario/"
-# Namespaces whose terms must exist in the knowledge graph: a misspelling there is an error.
-CHECKED_NAMESPACES = (PG, PREFIXES["pgc"], CODE_BASE)
 SUFFIXES = (".ttl", ".json", ".jsonld")
 # Larger files are refused before they are parsed: reading takes about 30 times a file's
 # size in memory. 10 MB holds some 25,000 scenarios; split larger batches into several files.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# An IRI minted by a file (not a term of the knowledge graph) is renamed into the file's
-# own space when read, and named as written in every output.
-SCOPE_PREFIX = "urn:peergraph:file:"
-_SCOPED = re.compile(r"^urn:peergraph:file:[^:]*:")
-_NAMESPACE_LIKENESS = 0.94  # "…/ontology/" for "…/ontology#" is 0.97; "…/source/" for "…/code/" 0.91
-_PREFIX_DECLARATION = re.compile(r"^[ \t]*@?prefix[ \t]+[\w.-]*:[ \t]*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
-
-# The lexical forms XML Schema allows, for the numeric and boolean types a scenario uses.
-_INTEGER = r"[+-]?[0-9]+"
-_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-_LEXICAL = {
-    **{XSD + name: _INTEGER for name in (
-        "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long",
-        "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")},
-    XSD + "decimal": _DECIMAL,
-    XSD + "double": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?",
-    XSD + "float": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?",
-    XSD + "boolean": r"true|false|1|0",
-}
-_NOT_FINITE = re.compile(r"[+-]?INF|NaN")
 
 
 @dataclass
@@ -91,13 +65,6 @@ class Batch:
     def scenario_quads(self):
         for name in self.files:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))
-
-
-def as_written(term):
-    """A node as its file wrote it: the file-scoped name of a minted IRI undone."""
-    if isinstance(term, URIRef) and term.startswith(SCOPE_PREFIX):
-        return URIRef(_SCOPED.sub("", str(term), count=1))
-    return term
 
 
 def scenario_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -162,10 +129,6 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
     return batch
 
 
-def _slug(path: Path) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in path.stem)
-
-
 def _parsed(path: Path, kg: ox.Store, context: list[dict]) -> tuple[str, list]:
     """The file's text and triples; PeergraphError if it is too large or cannot be parsed."""
     try:
@@ -216,204 +179,3 @@ def _json_document(path: Path, text: str, context: dict) -> bytes:
 
 def _refuse_constant(name: str):
     raise ValueError(name)
-
-
-def _line_of(text: str, *needles: str) -> int | None:
-    """The line of the first of ``needles`` found in the text (the parser gives no line)."""
-    for needle in needles:
-        index = text.find(needle)
-        if index >= 0:
-            return text.count("\n", 0, index) + 1
-    return None
-
-
-def _at(path: Path, line: int | None) -> str:
-    return f"{path}:{line}" if line else str(path)
-
-
-@dataclass
-class _Terms:
-    """The distinct terms of a file, gathered while it is loaded."""
-
-    used: set[str] = field(default_factory=set)  # IRIs as predicates and objects
-    subjects: set[str] = field(default_factory=set)  # IRIs as subjects
-    bad: list = field(default_factory=list)  # numbers and yes/no values not of their type, or not finite
-    has_scenario: bool = False
-
-
-def _file_problems(path: Path, text: str, terms: _Terms, known: frozenset[str]) -> list[str]:
-    """What makes a parsed file unfit for a verdict, each problem once."""
-    problems = _namespace_typos(path, text, terms, known) + _bad_literal_problems(path, text, terms.bad)
-    problems += _unknown_terms(path, terms, known) + _facts_about_the_graph(path, text, terms, known)
-    if not terms.has_scenario:
-        what = "is empty" if not terms.used else "states no pg:Scenario"
-        problems.append(f"{path}: the file {what}; a scenario file needs at least one "
-                        f"<{PG}Scenario> with a pg:act, so there is nothing to check.")
-    return problems
-
-
-def _bad_literal_problems(path: Path, text: str, bad: list) -> list[str]:
-    """One sentence per bad value, in the order of the lines they are on."""
-    located = []
-    for term in bad:
-        type_name = "xsd:" + term.datatype.value[len(XSD):]
-        written = f'"{term.value}"^^{type_name}'
-        line = _line_of(text, f'"{term.value}"', term.value)
-        if _NOT_FINITE.fullmatch(term.value):
-            why = "is not a finite number; write the value as digits, for example 40 or 40.5."
-        else:
-            hint = {_INTEGER: "a whole number, for example 40", _LEXICAL[XSD + "boolean"]: "true or false"}.get(
-                _LEXICAL[term.datatype.value], "digits only, for example 40 or 40.5 (a currency goes in pg:currency)")
-            why = f"is not a valid {type_name}; write {hint}."
-        located.append((line or 0, f"{_at(path, line)}: {written} {why}"))
-    return [problem for _, problem in sorted(located)]
-
-
-def _namespace_typos(path: Path, text: str, terms: _Terms, known: frozenset[str]) -> list[str]:
-    """Namespaces that are near misses of peergraph's (``…/ontology/`` for ``…/ontology#``)."""
-    used = set(_PREFIX_DECLARATION.findall(text)) if path.suffix == ".ttl" else set()
-    used.update(_namespace(iri) for iri in terms.used if not iri.startswith(SCENARIO_BASE))
-    problems = []
-    for namespace in sorted(used - _namespaces(known)):
-        if namespace.startswith(CHECKED_NAMESPACES) or namespace.startswith(SCENARIO_BASE):
-            continue
-        close = difflib.get_close_matches(namespace, CHECKED_NAMESPACES, n=1, cutoff=_NAMESPACE_LIKENESS)
-        if close:
-            problems.append(f"{_at(path, _line_of(text, namespace))}: <{namespace}> is not a namespace of "
-                            f"peergraph; did you mean <{close[0]}>?")
-    return problems
-
-
-def _namespaces(known: frozenset[str]) -> frozenset[str]:
-    """The namespaces of the knowledge graph's terms, worked out once for a batch."""
-    if known not in _NAMESPACES:
-        _NAMESPACES.clear()
-        _NAMESPACES[known] = frozenset(_namespace(iri) for iri in known)
-    return _NAMESPACES[known]
-
-
-_NAMESPACES: dict[frozenset, frozenset] = {}
-
-
-def _namespace(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[:cut + 1] if cut >= 0 else iri
-
-
-class _FileGraph:
-    """A file's triples as quads of its own graph, in one pass: the nodes the file mints renamed
-    into the file's own space (terms of the knowledge graph stay as they are), numbers
-    normalized, and the terms the checks need gathered."""
-
-    def __init__(self, path: Path, known: frozenset[str]):
-        self.prefix, self.known = f"{SCOPE_PREFIX}{_slug(path)}:", known
-        self.renamed: dict[str, ox.NamedNode] = {}
-        self.renames = False
-        self.stored: dict = {}  # literal -> the literal stored
-        self.terms = _Terms()
-
-    def node(self, term):
-        if type(term) is not ox.NamedNode:  # a blank node, renamed when parsed
-            return term
-        iri = term.value
-        renamed = self.renamed.get(iri)
-        if renamed is None:
-            minted = not iri.startswith(SCENARIO_BASE) and not iri.startswith(CHECKED_NAMESPACES) \
-                and iri not in self.known
-            renamed = self.renamed[iri] = ox.NamedNode(self.prefix + iri) if minted else term
-            self.renames = self.renames or minted
-        return renamed
-
-    def literal(self, term):
-        stored = self.stored.get(term)
-        if stored is None:
-            lexical = _LEXICAL.get(term.datatype.value)
-            if lexical and (_NOT_FINITE.fullmatch(term.value) or not re.fullmatch(lexical, term.value)):
-                self.terms.bad.append(term)
-                # Named as a problem: a valid stand-in keeps the input shapes from naming it again,
-                # and keeps a value that is not of its type out of every later reading.
-                boolean = term.datatype.value == XSD + "boolean"
-                stored = ox.Literal("false" if boolean else "0", datatype=term.datatype)
-            else:
-                stored = _normalized(term)
-            self.stored[term] = stored
-        return stored
-
-    def quads(self, triples: list, graph: ox.NamedNode) -> list:
-        terms, node, literal, quads = self.terms, self.node, self.literal, []
-        for triple in triples:
-            subject, predicate, value = triple.subject, triple.predicate, triple.object
-            terms.used.add(predicate.value)
-            if type(subject) is ox.NamedNode:
-                terms.subjects.add(subject.value)
-            if type(value) is ox.NamedNode:
-                terms.used.add(value.value)
-                if predicate.value == RDF_TYPE:  # a class, even one the graph does not know
-                    terms.has_scenario = terms.has_scenario or value.value == PG + "Scenario"
-                else:
-                    value = node(value)
-            elif type(value) is ox.Literal:
-                value = literal(value)
-            quads.append(ox.Quad(node(subject), predicate, value, graph))
-        return quads
-
-
-def _normalized(term):
-    """Numbers typed as xsd:decimal whatever their form, so JSON and Turtle give the same graph."""
-    if isinstance(term, ox.Literal) and term.datatype.value in (XSD + "double", XSD + "float"):
-        text = format(Decimal(term.value).normalize(), "f")
-        return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
-    if isinstance(term, ox.Literal) and term.datatype.value == XSD + "decimal" and "." not in term.value:
-        return ox.Literal(term.value + ".0", datatype=term.datatype)
-    return term
-
-
-def _known_terms(kg: ox.Store) -> frozenset[str]:
-    """The IRIs the knowledge graph says something about, less its ontology documents: a document
-    IRI such as ``…/ontology/scenario`` would make ``…/ontology/`` look like a namespace of terms."""
-    documents = {quad.subject for quad in kg.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), OWL_ONTOLOGY, None)}
-    return frozenset(quad.subject.value for quad in kg.quads_for_pattern(None, None, None, None)
-                     if isinstance(quad.subject, ox.NamedNode) and quad.subject not in documents)
-
-
-def _unknown_terms(path: Path, terms: _Terms, known: set[str]) -> list[str]:
-    return [f"{path}: unknown term {_short(iri)}{_nearest(iri, known)}" for iri in sorted(terms.used)
-            if iri.startswith(CHECKED_NAMESPACES) and iri not in known]
-
-
-def _facts_about_the_graph(path: Path, text: str, terms: _Terms, known: set[str]) -> list[str]:
-    """A file states facts of its own nodes only: one that restates a threshold or a term
-    of the knowledge graph would change what every other file is judged against."""
-    of_the_graph = sorted(iri for iri in terms.subjects if iri in known or iri.startswith(CHECKED_NAMESPACES))
-    return [f"{_at(path, _line_of(text, _short(iri), iri))}: states facts about {_short(iri)}, a term of the "
-            "knowledge graph; a scenario file describes only its own scenarios, acts and people." for iri in of_the_graph]
-
-
-def _short(iri: str) -> str:
-    for prefix, namespace in CONTEXT_PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
-
-
-def _nearest(iri: str, known: set[str]) -> str:
-    namespace = next(ns for ns in CHECKED_NAMESPACES if iri.startswith(ns))
-    names = {k[len(namespace):]: k for k in known if k.startswith(namespace) and "/" not in k[len(namespace):]}
-    close = difflib.get_close_matches(iri[len(namespace):], names, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {_short(names[close[0]])}?"
-    return "; it is not defined in the ontology, the concepts or the codes."
-
-
-def _input_problems(batch: Batch, input_shapes: Path) -> list[tuple[str, str]]:
-    """(graph, sentence naming the file) for each result of the input shapes, each once."""
-    results, _ = run(batch.store, read_shapes(input_shapes))
-    problems = {}
-    for result in results:
-        nodes = (term for term in (result.focus, *result.row.values()) if isinstance(term, (URIRef, BNode)))
-        graph = next(filter(None, map(batch.graph_of, nodes)), None)
-        if graph is None:  # a node of no scenario file: the shapes target the files' nodes
-            continue
-        problems.setdefault(f"{batch.files[graph]}: {result.message}", graph)
-    return sorted(((graph, problem) for problem, graph in problems.items()), key=lambda pair: pair[1])
-
