@@ -78,3 +78,18 @@ def test_a_build_from_the_installed_data_writes_into_the_working_folder(tmp_path
     monkeypatch.chdir(tmp_path)
     assert Layout(PACKAGED_DATA).dist == tmp_path / "dist"
     assert Layout(ROOT).dist == ROOT / "dist"
+
+
+@pytest.mark.slow
+def test_crosswalk_update_refuses_to_write_into_the_installed_data(installed, tmp_path):
+    computed = installed / "peergraph" / "_data" / "data" / "crosswalk" / "computed.ttl"
+    before = computed.read_bytes()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run([str(installed / "bin" / "peergraph"), "crosswalk", "update"], cwd=empty, text=True,
+                          capture_output=True, timeout=BOUND, env={"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2, done.stderr
+    assert "the installed package's copy of the data" in done.stderr and "--root FOLDER" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert computed.read_bytes() == before
+    assert sorted(path.name for path in computed.parent.iterdir()) == ["asserted.ttl", "computed.ttl"]

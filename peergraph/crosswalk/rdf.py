@@ -11,6 +11,7 @@ from peergraph.crosswalk.alignments import Alignment, compute, computed_path
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.namespaces import CROSSWALK, PG, PGC
+from peergraph.errors import PeergraphError
 from peergraph.output import write_atomically
 
 
@@ -53,6 +54,11 @@ def computed_store(layout: Layout) -> ox.Store:
 
 def update(layout: Layout) -> tuple[Path, list[Alignment]]:
     """Recompute the alignments and rewrite ``data/crosswalk/computed.ttl`` atomically."""
+    if layout.is_installed_data:
+        raise PeergraphError(
+            f"{computed_path(layout)} is the installed package's copy of the data, which a reinstall replaces: "
+            "recompute the crosswalk in a project folder (one holding ontology/ and data/, such as a checkout), "
+            "from inside it or with --root FOLDER")
     store = computed_store(layout)
     alignments = compute(store, layout)
     path = computed_path(layout)

@@ -103,10 +103,15 @@ class Layout:
         return sorted((self.root / "queries" / "qc").glob("*-violation.rq"))
 
     @property
+    def is_installed_data(self) -> bool:
+        """Whether this is the copy of the data an installed wheel carries: it sits among the
+        installed packages, where nothing should be written (a reinstall would replace it)."""
+        return self.root == PACKAGED_DATA
+
+    @property
     def dist(self) -> Path:
-        # An installed wheel's data sits among the installed packages, where nothing should be
-        # written: its release goes to dist/ in the working directory instead.
-        if self.root == PACKAGED_DATA:
+        # The installed data's release goes to dist/ in the working directory instead.
+        if self.is_installed_data:
             return Path.cwd() / "dist"
         return self.root / "dist"
 
