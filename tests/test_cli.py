@@ -72,7 +72,7 @@ def test_every_command_that_prints_a_result_takes_format_json():
                                     for action in command._actions)
                   for command in subcommands(parser)}
     for prog in ("build", "validate", "queries", "query", "check", "coverage", "crosswalk update",
-                 "crosswalk export", "publish"):
+                 "crosswalk export", "publish", "report"):
         assert takes_json[f"peergraph {prog}"], prog
 
 

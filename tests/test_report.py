@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -125,6 +126,8 @@ def test_cli_writes_the_report(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(report.FILES)
     assert f"wrote {tmp_path / 'report.html'}" in capsys.readouterr().out
+    assert main(["report", "--out", str(tmp_path), "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["wrote"] == [str(tmp_path / name) for name in report.FILES]
 
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from peergraph.cli.options import layout_of
+from peergraph.cli.options import add_format, layout_of
 from peergraph.graph.build import knowledge_graph
+from peergraph.output import emit
 from peergraph.report.harmonization import write_report
 
 
@@ -15,11 +17,15 @@ def add_commands(commands) -> None:
         description="Write a self-contained HTML page comparing the codes, the coverage heatmap as PNG "
                     "and SVG, and a LawAtlas-style CSV (one row per jurisdiction and question).")
     report.add_argument("--out", type=Path, default=None, help="folder (default: dist/report/)")
+    add_format(report, help="the files written, one per line or as JSON (default: table)")
     report.set_defaults(run=_report)
 
 
 def _report(args) -> int:
     layout = layout_of(args)
-    for path in write_report(knowledge_graph(layout), layout, args.out or layout.dist / "report"):
+    paths = write_report(knowledge_graph(layout), layout, args.out or layout.dist / "report")
+    if args.format == "json":
+        return emit(json.dumps({"wrote": [str(path) for path in paths]}, indent=2) + "\n")
+    for path in paths:
         print(f"wrote {path}")
     return 0
