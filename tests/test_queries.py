@@ -55,8 +55,15 @@ def test_every_query_parses_and_runs_with_its_declared_examples(layout, built):
         assert None not in given.values(), (query.name, given)
         result = run(built.store, query, given or None)
         assert result.variables, query.name
-        if query.parameters:
+        if query.parameters and not (query.name == "version-changes" and not _codes_with_two_versions(built)):
             assert result.rows, (query.name, given)
+
+
+def _codes_with_two_versions(built) -> list:
+    """What version-changes needs to answer anything; the checkout's codes may each have one version
+    (tests/test_code_versions.py adds a second one and asks the question there)."""
+    return list(built.store.query("SELECT ?c WHERE { ?c <https://w3id.org/peergraph/ontology#hasVersion> ?a , ?b "
+                                  "FILTER(?a != ?b) }", use_default_graph_as_union=True))
 
 
 def test_the_declared_examples_answer_with_the_texts(layout, built):
