@@ -270,6 +270,31 @@ def test_todays_provision_iris_still_name_the_first_versions_provisions(versione
     assert current == [{"v": str(IL[NEW])}]
 
 
+def test_the_served_iris_of_both_wordings_and_of_the_item_resolve(versioned):
+    import httpx
+    import pyoxigraph as ox
+
+    from peergraph.endpoint.server import serving
+    from peergraph.endpoint.service import Settings
+
+    layout, built, _ = versioned
+
+    def served(path: str) -> dict:
+        answer = client.get(path, headers={"Accept": "text/turtle"})
+        assert answer.status_code == 200, path
+        found: dict = {}
+        for triple in ox.parse(answer.content, format=ox.RdfFormat.TURTLE):
+            if triple.subject.value == str(CODE) + path.removeprefix("/code/"):
+                found.setdefault(triple.predicate.value, set()).add(triple.object.value)
+        return found
+
+    with serving(built.store, layout, Settings(workers=1, cache_bytes=0)) as url:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert served(f"/code/{CODE_ID}/V-b")[str(PG.verbatimText)] == {OLD_GIFT}
+            assert served(f"/code/{CODE_ID}/{NEW}/V-b")[str(PG.verbatimText)] == {NEW_GIFT}
+            assert served(f"/code/{CODE_ID}/work/V-b")[str(PG.realizedBy)] == {str(IL["V-b"]), str(IL27["V-b"])}
+
+
 def test_questions_across_codes_read_each_code_once_from_its_current_version(versioned, code_iris):
     layout, built, _ = versioned
     assert {row["code"] for row in _rows(built, "SELECT DISTINCT ?code WHERE { ?code a pg:Code }")} == code_iris
@@ -325,3 +350,52 @@ def test_the_original_project_is_unchanged_outside_data(project):
         for path in (ROOT / folder).rglob("*"):
             if path.is_file():
                 assert (project / folder / path.relative_to(ROOT / folder)).read_bytes() == path.read_bytes()
+
+
+# --- which version is current, from the dates the texts state (no build needed) ---------------
+
+def _code_with(*versions, declared=None, extra=()):
+    """The triples of a code 'x' whose versions state the given dates, as derived_versions reads them."""
+    code, ns = URIRef(CODE + "x"), CODE + "x/"
+    triples = {(code, RDF.type, PG.Code), (code, URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"), Literal(ns))}
+    for name, dates in versions:
+        version = URIRef(ns + name)
+        triples |= {(version, PG.versionOf, code), (URIRef(f"{version}/item-1"), PG.inVersion, version),
+                    (URIRef(f"{version}/item-1"), RDF.type, PG.Provision)}
+        triples |= {(version, PG[key], Literal(value)) for key, value in dates.items()}
+    if declared:
+        triples.add((code, PG.currentVersion, URIRef(ns + declared)))
+    return {"graph/x": triples | set(extra)}
+
+
+def _current(graphs) -> str:
+    from peergraph.graph.versions import derived_versions
+    [(_, _, version)] = [t for triples in derived_versions(graphs).values() for t in triples if t[1] == PG.currentVersion]
+    return str(version).rsplit("/", 1)[-1]
+
+
+def test_the_current_version_is_the_one_whose_text_states_the_latest_date():
+    # An effective date counts before an approval date, which counts before a revision date.
+    assert _current(_code_with(("version-undated", {}), ("version-2022-03", {"revisionDate": "2022-03"}))) \
+        == "version-2022-03"
+    assert _current(_code_with(("version-2024-05", {"effectiveDate": "2024-05-01", "revisionDate": "2025-01"}),
+                               ("version-2024-09", {"approvalDate": "2024-09"}))) == "version-2024-09"
+    # Declared on the code, a current version wins over the dates.
+    assert _current(_code_with(("version-undated", {}), ("version-2022-03", {"revisionDate": "2022-03"}),
+                               declared="version-undated")) == "version-undated"
+
+
+def test_versions_whose_texts_state_no_order_are_refused_until_one_is_declared():
+    from peergraph.graph.versions import derived_versions
+    with pytest.raises(PeergraphError, match="declare the current one on the code"):
+        derived_versions(_code_with(("version-a", {}), ("version-b", {})))
+    assert _current(_code_with(("version-a", {}), ("version-b", {}), declared="version-b")) == "version-b"
+
+
+def test_a_stated_item_that_nothing_else_realizes_is_refused():
+    from peergraph.graph.versions import derived_versions
+    provision = URIRef(CODE + "x/version-b/item-1")
+    typo = URIRef(CODE + "x/work/item-l")
+    with pytest.raises(PeergraphError, match="item-l"):
+        derived_versions(_code_with(("version-a", {"revisionDate": "2020"}), ("version-b", {"revisionDate": "2021"}),
+                                    extra=[(provision, PG.realizes, typo)]))

@@ -54,28 +54,37 @@ class _Facts:
         self.provisions: set = set()
         member_of = []
         self.typed_in: dict = defaultdict(list)  # code -> the graphs that type it pg:Code
+        # rdflib resolves a namespace attribute on every access: each term is looked up once here.
+        TYPE, CODE_CLASS, PROVISION, VERSION_OF, SOURCE, CURRENT, LABEL, IN_VERSION, REALIZES = (
+            RDF.type, PG.Code, PG.Provision, PG.versionOf, PG.sourceText, PG.currentVersion, RDFS.label,
+            PG.inVersion, PG.realizes)
+        dates = set(ORDERING_DATES)
+        wanted = {TYPE, VERSION_OF, SOURCE, *dates, CURRENT, VANN_NAMESPACE, LABEL, IN_VERSION, REALIZES}
         for name in sorted(reasoned):
             for s, p, o in reasoned[name]:
-                if p == RDF.type and o == PG.Code:
-                    self.typed_in[s].append(name)
-                elif p == PG.versionOf:
+                if p not in wanted:  # most triples: one set lookup instead of a chain of comparisons
+                    continue
+                if p == TYPE:
+                    if o == CODE_CLASS:
+                        self.typed_in[s].append(name)
+                    elif o == PROVISION:
+                        self.provisions.add(s)
+                elif p == VERSION_OF:
                     self.version_of[s] = o
-                elif p == PG.sourceText:
+                elif p == SOURCE:
                     self.home.setdefault(s, name)
-                elif p in ORDERING_DATES:
+                elif p in dates:
                     self.dates[s][p] = o
-                elif p == PG.currentVersion:
+                elif p == CURRENT:
                     self.declared[s].add(o)
                 elif p == VANN_NAMESPACE:
                     self.namespace[s] = str(o)
-                elif p == RDFS.label:
+                elif p == LABEL:
                     self.label.setdefault(s, str(o))
-                elif p == PG.inVersion:
+                elif p == IN_VERSION:
                     member_of.append((name, s, o))
-                elif p == PG.realizes:
+                elif p == REALIZES:
                     self.stated_work[s] = o
-                elif p == RDF.type and o == PG.Provision:
-                    self.provisions.add(s)
         self.version_of_member = {member: version for _, member, version in member_of}
         for name, member, version in member_of:
             self.members[version].append((name, member, member in self.provisions))
