@@ -312,6 +312,16 @@ def test_questions_across_codes_read_each_code_once_from_its_current_version(ver
         [(str(IL[NEW]), True), (str(IL["version-undated"]), False)]
 
 
+def test_the_crosswalk_rules_align_the_current_wording_only(versioned):
+    from peergraph.crosswalk.alignments import compute
+
+    layout, built, _ = versioned
+    aligned = {str(side) for alignment in compute(built.store, layout)
+               for side in (alignment.focal, alignment.reference)}
+    assert str(IL27["V-b"]) in aligned  # the $50 rule, compared with the other codes' gift rules
+    assert not any(iri.startswith(str(IL)) and not iri.startswith(str(IL27)) for iri in aligned)
+
+
 def test_the_release_tables_and_the_report_list_the_current_version_once(versioned):
     layout, built, dist = versioned
     with (dist / "provisions.csv").open(encoding="utf-8", newline="") as handle:
