@@ -21,7 +21,7 @@ def add_commands(commands) -> None:
                     "versions, the code's current version is compared with the one dated before it. "
                     "A version is named by the last part of its IRI (version-2022-03, version-undated); "
                     "`peergraph query codes-and-versions` lists them.")
-    diff.add_argument("code", help="a code id, e.g. illinois-ncrs")
+    diff.add_argument("code", help="a code id (the last part of its IRI; `peergraph query codes-and-versions` lists them)")
     diff.add_argument("before", nargs="?", metavar="FROM", help="the earlier version (default: the one before TO)")
     diff.add_argument("after", nargs="?", metavar="TO", help="the later version (default: the current one)")
     add_format(diff, help="a table, its texts wrapped to the terminal's width, or JSON (default: table)")
