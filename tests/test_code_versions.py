@@ -295,6 +295,24 @@ def test_the_served_iris_of_both_wordings_and_of_the_item_resolve(versioned):
             assert served(f"/code/{CODE_ID}/work/V-b")[str(PG.realizedBy)] == {str(IL["V-b"]), str(IL27["V-b"])}
 
 
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_published_stores_answer_the_named_question_as_the_embedded_store(versioned, kind, tmp_path):
+    from peergraph.publish import remote as publishing
+    from peergraph.questions.queries import run_remote
+
+    from . import stores
+    from .test_publish import _canonical
+
+    layout, built, _ = versioned
+    query = named(layout, "version-changes")
+    embedded = run(built.store, query, {"code": CODE_ID})
+    with getattr(stores, kind)(tmp_path) as running:
+        publishing.publish(built.store, running.target, report=lambda line: None)
+        remote = run_remote(running.query, query, {"code": CODE_ID})
+    assert len(embedded) == 3
+    assert _canonical(remote, query.text, kind) == _canonical(embedded, query.text, "embedded")
+
+
 def test_questions_across_codes_read_each_code_once_from_its_current_version(versioned, code_iris):
     layout, built, _ = versioned
     assert {row["code"] for row in _rows(built, "SELECT DISTINCT ?code WHERE { ?code a pg:Code }")} == code_iris
