@@ -18,7 +18,7 @@ from peergraph.questions.queries import named, run
 from peergraph.questions.remote import run_remote
 
 from . import stores
-from .conftest import ROOT
+from .conftest import ROOT, expects_rows
 
 STORES = {"oxigraph": stores.oxigraph, "virtuoso": stores.virtuoso}
 ILLINOIS = "https://w3id.org/peergraph/graph/illinois-ncrs"
@@ -100,7 +100,7 @@ def test_the_named_query_library_gives_the_embedded_results(published, built, la
     embedded = run(built.store, query, _params(query))
     remote = run_remote(running.query, query, _params(query))
     assert remote.variables == embedded.variables
-    assert len(embedded) > 0
+    assert len(embedded) > 0 or not expects_rows(query, built.store)
     assert _canonical(remote, query.text, running.name) == _canonical(embedded, query.text, "embedded")
 
 

@@ -216,6 +216,14 @@ def test_connecticut_version_dates(ask):
     assert ct["revisionDate"] == "2022-03"                   # "REVISED/BOARD APPROVED MARCH 2022"
 
 
+def test_version_changes_compares_two_versions_only(ask):
+    # Connecticut's text is its one version (March 2022): it has nothing to be compared with, not
+    # even itself. tests/test_code_versions.py adds a second version of a code and asks again.
+    assert ask("version-changes", code=CT) == []
+    assert ask("version-changes", code=CT, **{"from": "version-2022-03", "to": "version-2022-03"}) == []
+    assert ask("codes-and-versions")[0]["current"] == "true"
+
+
 def test_codes_without_jurisdiction_is_exactly_the_sud_code(ask):
     assert [row["code"] for row in ask("codes-without-jurisdiction")] == [SUD]
 

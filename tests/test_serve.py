@@ -20,7 +20,7 @@ from peergraph.endpoint.server import serving
 from peergraph.endpoint.service import Settings
 from peergraph.endpoint.pool import Job
 
-from .conftest import ROOT
+from .conftest import ROOT, expects_rows
 from .test_report import GIFTS_IL, GIFTS_VA
 
 TIME_LIMIT = 3.0
@@ -462,7 +462,7 @@ def test_every_named_query_over_the_endpoint_gives_the_embedded_results(server, 
     params = {p.name: p.default or p.example for p in query.parameters}
     embedded = run(built.store, query, params)
     remote = run_remote(server + "/sparql", query, params)
-    assert remote.variables == embedded.variables and len(embedded) > 0
+    assert remote.variables == embedded.variables and (len(embedded) > 0 or not expects_rows(query, built.store))
     assert _canonical(remote, query.text, "serve") == _canonical(embedded, query.text, "embedded")
 
 

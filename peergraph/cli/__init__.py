@@ -1,6 +1,6 @@
 """The ``peergraph`` command line: the last layer, and the only one that knows argparse.
 
-Takes in the arguments; each command group (``scenarios``, ``queries``, ``crosswalk``, ``report``,
+Takes in the arguments; each command group (``scenarios``, ``queries``, ``diff``, ``crosswalk``, ``report``,
 ``serve``, ``publish``, and build/validate here) declares its options and calls the stage that
 does the work; gives out the stage's output on stdout or in files, and an exit status.
 """
@@ -18,6 +18,7 @@ from peergraph.pipeline import build
 from peergraph.cli.scenarios import add_commands as _check_commands
 from peergraph.cli.options import accept_root_everywhere, add_format, layout_of
 from peergraph.cli.crosswalk import add_commands as _crosswalk_commands
+from peergraph.cli.diff import add_commands as _diff_commands
 from peergraph.errors import PeergraphError
 from peergraph.extras import missing_part
 from peergraph.output import emit
@@ -136,6 +137,7 @@ def _command_missing_its_part(commands, name: str, help: str, error: ModuleNotFo
 COMMAND_GROUPS = [
     _graph_commands,
     _query_commands,
+    _diff_commands,
     _crosswalk_commands,
     _report_commands,
     _check_commands,

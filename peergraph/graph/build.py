@@ -19,6 +19,7 @@ from rdflib import Graph
 
 from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
 from peergraph.graph.derived import derived_labels, version_stamps
+from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from peergraph.graph.reasoning import entailments, read_schema
@@ -71,6 +72,8 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
     vocabulary_inferred = entailments(vocabulary, schema)
     base = vocabulary | vocabulary_inferred
     reasoned, inferred = {VOCABULARY_GRAPH: base}, len(vocabulary_inferred)
+    codes = [graph for name, graph in corpus.graphs.items() if name not in (VOCABULARY_GRAPH, CROSSWALK_GRAPH)]
+    stated = set().union(*codes)
     for name, graph in corpus.graphs.items():
         if name == VOCABULARY_GRAPH:
             continue
@@ -80,6 +83,11 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
             # retype the codes' provisions here and double them in union-graph counts.
             own = {subject for subject, _, _ in graph}
             extra = {triple for triple in extra if triple[0] in own}
+        else:
+            # A later version's file names its code and the code's actors: what an earlier
+            # file already states or implies of them is not inferred again, for the same reason.
+            extra -= stated
+            stated |= extra
         inferred += len(extra)
         reasoned[name] = graph | extra
     return reasoned, inferred
@@ -87,12 +95,15 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
 
 def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
     """What the release states beyond the sources and their entailments: the dated version IRI
-    of each ontology, and labels for the statements and parts of statements each code leaves unnamed."""
+    of each ontology, labels for the statements and parts of statements each code leaves unnamed,
+    and each code's current version and the items across versions its provisions realize."""
     vocabulary = reasoned[VOCABULARY_GRAPH]
     derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
     for name, triples in reasoned.items():
         if name != VOCABULARY_GRAPH:
             derived[name] = derived_labels(triples, vocabulary)
+    for name, triples in derived_versions(reasoned).items():
+        derived.setdefault(name, set()).update(triples)
     return derived
 
 

@@ -63,7 +63,7 @@ SELECT ?code ?position ?label ?provision ?kinds ?concepts ?text
 WHERE {
   { SELECT ?provision (GROUP_CONCAT(DISTINCT ?kind; separator="; ") AS ?kinds)
     WHERE { ?provision pg:expresses/a/pg:kindName ?kind } GROUP BY ?provision }
-  ?provision a pg:Provision ; pg:inCode ?codeIri ; pg:position ?position ; pg:verbatimText ?text .
+  ?provision a pg:Provision ; pg:inCurrentVersionOf ?codeIri ; pg:position ?position ; pg:verbatimText ?text .
   BIND(STRAFTER(STR(?codeIri), "/code/") AS ?code)
   OPTIONAL { ?provision pg:sourceLabel ?label }
   OPTIONAL {

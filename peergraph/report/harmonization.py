@@ -71,6 +71,8 @@ def gather(store: ox.Store, layout: Layout) -> dict:
               for row in run(store, JURISDICTION_LABELS).rows}
     codes = []
     for row in _rows(store, layout, "codes-and-versions"):
+        if not row["current"]:
+            continue   # the report compares each code as it now stands, not its older versions
         iri = str(row["code"])
         label, iso = places.get(str(row["jurisdiction"]), ("not stated", ""))
         if str(row["jurisdiction"]) in ("", NOT_STATED):

@@ -17,10 +17,11 @@ from peergraph.namespaces import PG, local_name
 _NORMS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?statement ?kind ?provision ?label ?position ?code WHERE {
+SELECT ?statement ?kind ?provision ?label ?position ?code ?current WHERE {
   VALUES ?class { pg:Duty pg:Prohibition }
   ?statement a ?class . ?class pg:kindName ?kind .
   ?provision pg:expresses ?statement ; rdfs:label ?label ; pg:position ?position ; pg:inVersion/pg:versionOf ?code .
+  BIND(EXISTS { ?provision pg:inCurrentVersionOf ?code } AS ?current)
 } ORDER BY ?code ?position ?statement
 """
 
@@ -42,7 +43,8 @@ def reasons(layout: Layout, kg: ox.Store) -> dict[str, str]:
 
 
 def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
-    """One row per duty and prohibition: the shapes that check it, or the reason none does."""
+    """One row per duty and prohibition of each code's current version, and of an older version where
+    a shape still checks it: the shapes that check it, or the reason none does."""
     shapes_of: dict[str, list[str]] = {}
     for shape in read_shapes(layout.verdict_shapes, code_prefixes(kg)):
         shapes_of.setdefault(shape.enforces or "", []).append(local_name(shape.iri))
@@ -50,6 +52,8 @@ def coverage(layout: Layout, kg: ox.Store) -> list[dict]:
     rows = []
     for row in select(kg, _NORMS):
         statement = str(row["statement"])
+        if not row["current"].toPython() and statement not in shapes_of:
+            continue
         rows.append({
             "code": str(row["code"]).rsplit("/", 1)[-1],
             "provision": str(row["provision"]),
