@@ -61,6 +61,10 @@ def test_illinois_vii_b_rules_out_a_defense_and_forbids_no_conduct(sparql):
     (VA, "Virginia DBHDS CPRS Recovery First 1", "immediately"),
     (SUD, "SUD CPRSS/CPRM 13.", "immediately"),
     (SUD, "SUD CPRSS/CPRM 22.", "immediately"),
+    # found in the same review: manner and need words that set a standard without a test
+    (SUD, "SUD CPRSS/CPRM 21.", "clear"),
+    (SUD, "SUD CPRSS/CPRM 17.", "Clearly"),
+    (CT, "Connecticut CCB CPRS Ethic 6", "unnecessary"),
 ])
 def test_vague_terms_lists_the_words_that_set_a_standard_without_a_test(ask, code, provision, phrase):
     assert [row for row in ask("vague-terms")
