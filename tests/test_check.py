@@ -335,3 +335,14 @@ def test_coverage_lists_every_duty_and_prohibition_with_a_shape_or_a_reason(layo
     for row in rows:
         counts[bool(row["shapes"])] += 1
     assert counts[True] >= 70
+
+
+def test_a_shape_quotes_only_the_vague_term_it_means(examples):
+    """Recovery First 1's notice turns on "if applicable"; "immediately" times the counsel, and
+    North Carolina 13's "unavoidable" is its condition's word, not the boundaries' standard."""
+    notices = [f.message for f in examples["alcohol-use-undescribed", "virginia-dbhds-cprs"].findings
+               if f.message.startswith("the supervisor must be told")]
+    assert notices and all(m.startswith('the supervisor must be told "if applicable"') for m in notices)
+    boundaries = [f.message for f in examples["dual-unavoidable-disclosed", "north-carolina-cpss"].findings]
+    assert boundaries == ['an unavoidable dual relationship needs "appropriate boundaries" with the supervisor\'s '
+                          "support; what boundaries are appropriate needs judgment"]
