@@ -146,6 +146,24 @@ def test_a_gift_over_the_illinois_threshold_cites_the_provision_and_the_numbers(
     assert verdicts["sud-cprss-cprm"].verdict == "not addressed"
 
 
+def test_a_finding_quotes_the_words_of_its_statement_with_the_provision_as_context(checker, tmp_path):
+    """Virginia Conduct 3 joins two sentences; a gift's finding rests on the second alone."""
+    from peergraph.cli.scenarios import as_json, as_table
+    path = tmp_path / "gift.ttl"
+    path.write_text(GIFT_OF_40, encoding="utf-8")
+    outcome = checker.check([path], codes=["virginia-dbhds-cprs"])
+    [finding] = outcome.scenarios[0].codes[0].findings
+    words = "I will not accept money or items of significant value from people that I serve."
+    assert finding.provision.statement == expand("va:conduct-3-s2")
+    assert finding.provision.words == words
+    assert finding.provision.text.startswith("I will fairly and accurately represent myself") and words in finding.provision.text
+    [as_found] = json.loads(as_json(outcome))["scenarios"][0]["verdicts"][0]["findings"]
+    assert (as_found["statement"], as_found["statement_text"], as_found["text"]) == (
+        expand("va:conduct-3-s2"), words, finding.provision.text)
+    table = " ".join(as_table(outcome).split())
+    assert f"\u201c{words}\u201d in Virginia DBHDS CPRS Conduct 3: \u201c{finding.provision.text}\u201d" in table
+
+
 def changed_threshold_checker(project_copy: Path, code: str, old: str, new: str) -> Checker:
     path = project_copy / "data" / "codes" / f"{code}.ttl"
     text = path.read_text(encoding="utf-8")
@@ -317,3 +335,14 @@ def test_coverage_lists_every_duty_and_prohibition_with_a_shape_or_a_reason(layo
     for row in rows:
         counts[bool(row["shapes"])] += 1
     assert counts[True] >= 70
+
+
+def test_a_shape_quotes_only_the_vague_term_it_means(examples):
+    """Recovery First 1's notice turns on "if applicable"; "immediately" times the counsel, and
+    North Carolina 13's "unavoidable" is its condition's word, not the boundaries' standard."""
+    notices = [f.message for f in examples["alcohol-use-undescribed", "virginia-dbhds-cprs"].findings
+               if f.message.startswith("the supervisor must be told")]
+    assert notices and all(m.startswith('the supervisor must be told "if applicable"') for m in notices)
+    boundaries = [f.message for f in examples["dual-unavoidable-disclosed", "north-carolina-cpss"].findings]
+    assert boundaries == ['an unavoidable dual relationship needs "appropriate boundaries" with the supervisor\'s '
+                          "support; what boundaries are appropriate needs judgment"]

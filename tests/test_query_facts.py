@@ -121,7 +121,7 @@ def test_vague_versus_numeric_on_gifts(ask):
     standard = {row["code"]: (row["standard"], row["numericPhrases"], row["vaguePhrases"]) for row in rows}
     assert standard[IL] == ("numeric", "valued over $25", None)
     assert standard[VA] == ("vague", None, "significant value")
-    assert standard[NC] == ("vague", None, "if allowed by the agency")
+    assert standard[NC] == ("vague", None, "clearly related | if allowed by the agency")   # Ethics 15, both sentences
 
 
 def test_divergent_norm_types_on_gifts(ask):

@@ -184,3 +184,10 @@ def test_adding_a_concept_leaves_every_other_question_id(written, project_copy):
     assert data["labels"][data["concepts"][0]] == "a new topic"
     assert ids_after.pop("Does the code address a new topic?") == "aaa-new-topic"
     assert ids_after == ids_before
+
+
+def test_a_split_provision_quotes_the_words_on_the_concept_with_the_whole_text_after(page):
+    """Virginia Conduct 3 joins honest representation and the gift rule; under gifts, the gift rule's words."""
+    gifts = page[page.index('id="concept-gifts"'):page.index("</details>", page.index('id="concept-gifts"'))]
+    assert f'<q class="statement">{GIFTS_VA}</q>' in gifts
+    assert "in full: I will fairly and accurately represent myself and my capabilities" in gifts

@@ -98,6 +98,7 @@ def as_json(outcome: Outcome) -> str:
         "verdicts": [{
             "code": v.code, "verdict": v.verdict,
             "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
+                          "statement": f.provision.statement, "statement_text": f.provision.words,
                           "text": f.provision.text, "message": f.message, "shape": f.shape,
                           "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
             "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
@@ -115,8 +116,11 @@ def as_table(outcome: Outcome) -> str:
             for f in v.findings:
                 lines.append(textwrap.fill(f"{f.provision.label}: {f.message}", width=110,
                                            initial_indent="      ", subsequent_indent="        "))
-                lines.append(textwrap.fill(f"\u201c{f.provision.text}\u201d", width=110,
+                lines.append(textwrap.fill(f"\u201c{f.provision.words or f.provision.text}\u201d", width=110,
                                            initial_indent="        ", subsequent_indent="        "))
+                if f.provision.words and f.provision.words != f.provision.text:   # the provision, as context
+                    lines.append(textwrap.fill(f"in {f.provision.label}: \u201c{f.provision.text}\u201d", width=110,
+                                               initial_indent="        ", subsequent_indent="          "))
             if v.verdict == "complies":
                 lines.append("      checked against " + "; ".join(p.label for p in v.checked))
         lines.append("")

@@ -21,6 +21,9 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
+PG = "https://w3id.org/peergraph/ontology#"
+
+
 def local_path(iri: str) -> str:
     """Where this server shows an IRI: its own path for the project's IRIs, /resource?iri=… for others.
 
@@ -56,4 +59,21 @@ def render_resource(templates, endpoint: Endpoint, iri: str, triples: list[ox.Tr
         data = endpoint.page_data()["data"]
         concept = {"codes": data["codes"], "texts": data["side_by_side"].get(iri, {})}
     return templates.get_template("resource.html.j2").render(
-        iri=iri, label=label, rows=rows, concept=concept, terms=sections, ox=ox)
+        iri=iri, label=label, rows=rows, concept=concept, terms=sections, words=_words(endpoint, values), ox=ox)
+
+
+def _words(endpoint: Endpoint, values: dict) -> dict | None:
+    """The words a statement rests on, with its provision as context; for a provision that joins
+    several statements, each statement's words."""
+    def text_of(node) -> dict:
+        node_values, _ = _rows(endpoint.describe(node.value))
+        text = next((o.value for o in node_values.get(PG + "verbatimText", [])), "")
+        return {"iri": node.value, "label": _label(node_values, node.value), "text": text}
+    provisions = [o for o in values.get(PG + "statedBy", []) if isinstance(o, ox.NamedNode)]
+    own = next((o.value for o in values.get(PG + "verbatimText", [])), None)
+    if provisions and own is not None:
+        return {"own": own, "statements": [], "provision": text_of(provisions[0])}
+    statements = [text_of(o) for o in values.get(PG + "expresses", []) if isinstance(o, ox.NamedNode)]
+    if len(statements) > 1:
+        return {"own": None, "statements": sorted(statements, key=lambda s: s["iri"]), "provision": None}
+    return None

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
-from peergraph.graph.derived import derived_labels, version_stamps
+from peergraph.graph.derived import derived_labels, derived_texts, version_stamps
 from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
@@ -96,12 +96,13 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
 def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
     """What the release states beyond the sources and their entailments: the dated version IRI
     of each ontology, labels for the statements and parts of statements each code leaves unnamed,
-    and each code's current version and the items across versions its provisions realize."""
+    and the provision's words for a statement that is its provision's only one and states none, and
+    each code's current version and the items across versions its provisions realize."""
     vocabulary = reasoned[VOCABULARY_GRAPH]
     derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
     for name, triples in reasoned.items():
         if name != VOCABULARY_GRAPH:
-            derived[name] = derived_labels(triples, vocabulary)
+            derived[name] = derived_labels(triples, vocabulary) | derived_texts(triples)
     for name, triples in derived_versions(reasoned).items():
         derived.setdefault(name, set()).update(triples)
     return derived
@@ -121,7 +122,8 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
         derived = derive(corpus, reasoned)
         store.bulk_extend(quads_of(derived))
     with _timed(seconds, "validate"):
-        union = graph_of(triple for triples in reasoned.values() for triple in triples)
+        # Checked as released: with the statement texts the build derives.
+        union = graph_of(triple for name, triples in reasoned.items() for triple in triples | derived[name])
         problems = check_shapes(corpus, union, shapes)
         stores = {"reasoned": store, "asserted": store_of_parsed(corpus.parsed)}
         problems += check_queries(corpus, stores, layout.qc_queries)

@@ -1,7 +1,8 @@
 """Triples a build derives from the graph that are not OWL entailments: the release's
-dated version IRIs, and readable labels for the nodes a code's encoding leaves unnamed.
+dated version IRIs, readable labels for the nodes a code's encoding leaves unnamed, and
+the words of each statement that is its provision's only one and states none of its own.
 
-Both are read from the graph alone, so the same inputs always give the same triples.
+All are read from the graph alone, so the same inputs always give the same triples.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from peergraph.namespaces import PG
 
 # The links from a statement to the parts of its wording that get labels of their own.
 # Each part is named by the label of the link's range (pg:Threshold: "threshold").
-STATEMENT_PARTS = (PG.hasThreshold, PG.hasVagueTerm, PG.hasCondition, PG.hasException)
+STATEMENT_PARTS = (PG.hasThreshold, PG.hasVagueTerm, PG.hasCondition, PG.hasException, PG.hasRequirement)
 
 
 class _Index:
@@ -82,6 +83,29 @@ def version_stamps(vocabulary) -> set[tuple]:
 
 def _ontologies(index: _Index) -> list:
     return sorted(s for s, o in index.pairs(RDF.type) if o == OWL.Ontology and isinstance(s, URIRef))
+
+
+# --- statement texts ----------------------------------------------------------------------
+
+def derived_texts(triples) -> set[tuple]:
+    """The provision's text and fragments for each statement that is its provision's only one
+    and has no pg:verbatimText of its own: such a statement rests on the whole provision.
+
+    A statement of a provision that expresses several states its own words in the data;
+    the build never guesses them (the integrity shapes report one that does not).
+    """
+    graph = _Index(triples)
+    statements = defaultdict(list)
+    for provision, statement in graph.pairs(PG.expresses):
+        statements[provision].append(statement)
+    derived = set()
+    for provision, expressed in statements.items():
+        text = graph.value(provision, PG.verbatimText)
+        if len(expressed) != 1 or text is None or graph.values(expressed[0], PG.verbatimText):
+            continue
+        derived.add((expressed[0], PG.verbatimText, text))
+        derived.update((expressed[0], PG.textFragment, f) for f in graph.values(provision, PG.textFragment))
+    return derived
 
 
 # --- labels ------------------------------------------------------------------------------

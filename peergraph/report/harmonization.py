@@ -96,8 +96,10 @@ def gather(store: ox.Store, layout: Layout) -> dict:
         for row in rows:
             entry = texts[str(row["code"])].setdefault(str(row["provision"]), {
                 "label": str(row["provisionLabel"]), "text": str(row["text"]), "iri": str(row["provision"]),
-                "anchor": _anchor(str(row["provision"])), "norm_types": set()})
+                "anchor": _anchor(str(row["provision"])), "norm_types": set(), "quotes": []})
             entry["norm_types"].add(str(row["normType"]))
+            if str(row["statementText"]) != entry["text"] and str(row["statementText"]) not in entry["quotes"]:
+                entry["quotes"].append(str(row["statementText"]))   # the words on the concept, where not the whole text
         side_by_side[concept] = {code: sorted(entries.values(), key=lambda e: e["label"])
                                  for code, entries in texts.items()}
         for entries in side_by_side[concept].values():

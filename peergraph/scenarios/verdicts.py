@@ -33,9 +33,10 @@ _BY_IRI = {PG + "violates": "violates", PG + "needsJudgment": "needs judgment"}
 _STATEMENTS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?statement ?provision ?label ?text ?code WHERE {
+SELECT ?statement ?provision ?label ?text ?words ?code WHERE {
   ?provision pg:expresses ?statement ; rdfs:label ?label ; pg:verbatimText ?text ;
              pg:inVersion/pg:versionOf ?code .
+  ?statement pg:verbatimText ?words .
 }
 """
 _CODES = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
@@ -69,10 +70,14 @@ class Act:
 
 @dataclass(frozen=True)
 class Provision:
+    """The provision a shape's statement belongs to; ``words`` are the words of it the statement rests on."""
+
     iri: str
     label: str
     text: str
     code: str  # code id
+    statement: str = ""
+    words: str = ""
 
 
 @dataclass
@@ -128,7 +133,8 @@ class Checker:
                     f"{layout.verdict_shapes}: shape {shape.iri} must name a statement of a code (pg:enforces) "
                     f"and pg:verdict pg:violates or pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
             self.provision_of[shape.iri] = Provision(
-                str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])))
+                str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])),
+                str(row["statement"]), str(row["words"]))
 
     def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file."""
