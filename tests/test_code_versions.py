@@ -298,7 +298,7 @@ def test_the_served_iris_of_both_wordings_and_of_the_item_resolve(versioned):
 @pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
 def test_published_stores_answer_the_named_question_as_the_embedded_store(versioned, kind, tmp_path):
     from peergraph.publish import remote as publishing
-    from peergraph.questions.queries import run_remote
+    from peergraph.questions.remote import run_remote
 
     from . import stores
     from .test_publish import _canonical
