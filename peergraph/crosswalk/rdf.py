@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, Namespace
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace
 
 from peergraph.crosswalk.alignments import Alignment, compute, computed_path
 from peergraph.graph.layout import Layout
@@ -42,6 +42,15 @@ def to_graph(alignments: list[Alignment], codes: dict[str, str] | None = None) -
             graph.add((node, PG.computedBy, alignment.rule))
         for term in alignment.vague_terms:
             graph.add((node, PG.restsOnVagueTerm, term))
+        if alignment.readings:
+            graph.add((node, PG.contested, Literal(True)))
+        for under in alignment.readings:
+            reading = BNode()
+            graph.add((node, PG.underReading, reading))
+            graph.add((reading, RDF.type, PG.ReadingRelationship))
+            graph.add((reading, PG.withReading, under.reading))
+            graph.add((reading, PG.relationshipUnderReading, under.relationship))
+            graph.add((reading, RDFS.comment, Literal(under.rationale)))
     return graph
 
 
