@@ -90,12 +90,14 @@ def test_when_readings_agree_the_verdict_stands_and_says_so(contests):
     assert within.verdict == "violates"
     [contest] = within.readings
     assert contest.agree and contest.verdict == "violates"
-    assert contest.message.startswith("all 2 readings agree, violates: if two years is the whole window")
+    assert contest.message.startswith(
+        "all 2 readings agree (violates), so the verdict stands: violates if two years is the whole window")
     assert all(f.verdict == "violates" for f in within.findings)
     past_five_years = contests["former-client-72-months", "connecticut-ccb-cprs"]
     assert past_five_years.verdict == "not addressed"
     [contest] = past_five_years.readings
     assert contest.agree and [o.verdict for o in contest.outcomes] == ["not addressed", "complies"]
+    assert contest.verdict == "not addressed" and "(no breach)" in contest.message
 
 
 def test_a_reading_whose_shapes_do_not_reach_an_act_reads_the_statement_as_encoded(contests):

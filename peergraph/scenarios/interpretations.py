@@ -77,15 +77,19 @@ class Contest:
         """The statement's verdict for the act once its readings are weighed."""
         if not self.agree:
             return "needs judgment"
-        return min((o.verdict for o in self.outcomes), key=_ORDER.index)
+        if self.outcomes[0].verdict in _BREACH:
+            return self.outcomes[0].verdict
+        # no reading finds a breach: the encoded reading's verdict stands
+        return next((o.verdict for o in self.outcomes if o.reading.encoded), self.outcomes[0].verdict)
 
     @property
     def message(self) -> str:
         """Each reading with its outcome, or that they all agree."""
+        each = "; ".join(f"{o.verdict} if {o.reading.meaning}" for o in self.outcomes)
         if self.agree:
-            return (f"all {len(self.outcomes)} readings agree, {self.verdict}: "
-                    + "; ".join(f"if {o.reading.meaning}" for o in self.outcomes))
-        return "; ".join(f"{o.verdict} if {o.reading.meaning}" for o in self.outcomes)
+            found = self.verdict if self.verdict in _BREACH else "no breach"
+            return f"all {len(self.outcomes)} readings agree ({found}), so the verdict stands: {each}"
+        return each
 
     def as_json(self) -> dict:
         return {"statement": self.statement, "label": self.provision_label, "agree": self.agree,
