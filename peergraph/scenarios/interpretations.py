@@ -134,10 +134,10 @@ class Interpretations:
                 code_of: Callable[[str], str], finding: Callable) -> dict[tuple, list[Contest]]:
         """Weigh each contested statement's readings for every act one of them reaches.
 
-        ``acts`` are the scenarios' acts; ``findings`` maps (act, code) to the findings of the statements' own shapes (each with
-        ``verdict`` and ``shape``); where readings disagree, the statement's findings for the act
-        are replaced by ``finding(verdict, statement, message, act)``. Returns the contests by
-        (act, code)."""
+        ``acts`` are the scenarios' acts; ``findings`` maps (act, code) to the findings of the
+        statements' own shapes (each with ``verdict``, ``message`` and ``shape``); where readings
+        disagree, the statement's findings for the act are replaced by ``finding(verdict,
+        statement, message, act)``. Returns the contests by (act, code)."""
         reading_results, reading_applies = readings_run
         outcome = defaultdict(lambda: None)   # (act, reading) -> ReadingOutcome
         applied = set()  # (act, statement) where the statement's own shapes apply
@@ -171,7 +171,7 @@ class Interpretations:
             contest = Contest(statement, self.provision_label[statement], act, outcomes)
             contests[act, code].append(contest)
             if not contest.agree:
-                kept = [f for f in findings.get((act, code), ()) if f not in own]
+                kept = [f for f in findings.get((act, code), ()) if all(f is not o for o in own)]
                 findings[act, code] = [*kept, finding(contest.verdict, statement, contest.message, act)]
         return contests
 
