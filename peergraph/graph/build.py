@@ -254,8 +254,7 @@ def knowledge_graph(layout: Layout) -> ox.Store:
     every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
     release = layout.dist / "peergraph.nq"
     inputs = [*layout.vocabulary_files, *layout.code_files, *layout.reading_files, *layout.crosswalk_files,
-              layout.integrity_shapes,
-              *layout.qc_queries]
+              layout.integrity_shapes, *layout.qc_queries]
     if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         store = ox.Store()
         store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
