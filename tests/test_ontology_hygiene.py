@@ -21,7 +21,8 @@ PG = Namespace("https://w3id.org/peergraph/ontology#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")   # a plain namespace: rdflib warns on lookups pytest makes
 VS = Namespace("http://www.w3.org/2003/06/sw-vocab-status/ns#")
 CORE = URIRef("https://w3id.org/peergraph/ontology")
-MODULES = {"scenario.ttl": URIRef(f"{CORE}/scenario"), "crosswalk.ttl": URIRef(f"{CORE}/crosswalk")}
+MODULES = {"scenario.ttl": URIRef(f"{CORE}/scenario"), "crosswalk.ttl": URIRef(f"{CORE}/crosswalk"),
+           "readings.ttl": URIRef(f"{CORE}/readings")}
 TERM_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 STATUSES = {"stable", "testing", "unstable", "archaic"}
 

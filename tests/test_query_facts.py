@@ -267,6 +267,16 @@ def test_rationales_from_the_importance_column(ask):
     assert where(rows, rationale="Individuals have the right to be treated with equality and esteem.")
 
 
+def test_contested_provisions_give_each_reading_its_words_meaning_and_holder(ask):
+    rows = where(ask("contested-provisions"), code=VA, provisionLabel="Virginia DBHDS CPRS Conduct 6")
+    assert {row["ambiguousWords"] for row in rows} == {"within a minimum of two years"}
+    assert {(row["takesToMean"], row["heldBy"]) for row in rows} == {
+        ("two years is the whole window", "the encoding's default"), ("two years is only the window's minimum", "")}
+    assert {row["changes"] for row in rows} == {"threshold"}
+    [glossary] = where(ask("contested-provisions"), code=CT, encoded="false")
+    assert glossary["drawsOnLabel"] == "Connecticut CCB CPRS Glossary: Client"
+
+
 def test_glossary_holds_connecticut_definitions(ask):
     rows = {row["term"]: row for row in where(ask("glossary"), code=CT)}
     assert rows["Revocation"]["definition"] == \

@@ -102,6 +102,7 @@ def as_json(outcome: Outcome) -> str:
                           "text": f.provision.text, "message": f.message, "shape": f.shape,
                           "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
             "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
+            "readings": [c.as_json() for c in v.readings],
         } for v in s.codes],
     } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"
 
@@ -123,6 +124,14 @@ def as_table(outcome: Outcome) -> str:
                                                initial_indent="        ", subsequent_indent="          "))
             if v.verdict == "complies":
                 lines.append("      checked against " + "; ".join(p.label for p in v.checked))
+            for c in v.readings:
+                if c.agree:
+                    lines.append(textwrap.fill(f"{c.provision_label}: {c.message}", width=110,
+                                               initial_indent="      ", subsequent_indent="        "))
+                for o in [] if c.agree else c.outcomes:
+                    lines.append(textwrap.fill(f"if {o.reading.meaning} ({o.reading.label}): {o.verdict}"
+                                               + "".join(f"; {m}" for m in o.messages), width=110,
+                                               initial_indent="        ", subsequent_indent="          "))
         lines.append("")
     counts = {}
     for s in outcome.scenarios:

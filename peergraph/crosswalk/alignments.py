@@ -34,6 +34,7 @@ from rdflib import RDF, URIRef
 
 from peergraph.crosswalk.intervals import UNBOUNDED
 from peergraph.crosswalk.norms import Norm, labels, norms, parents, rule_query
+from peergraph.crosswalk.readings import under_readings, with_readings
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
 from peergraph.namespaces import CODE_BASE, CROSSWALK, PG, PGC, local_name
@@ -53,6 +54,7 @@ class Alignment:
     rule: URIRef | None = None
     vague_terms: tuple = ()
     named: URIRef | None = None   # the IRI it was first written with, kept for good
+    readings: tuple = ()          # ReadingRelationship: a different relationship under a reading (contested)
 
     @property
     def key(self) -> tuple[URIRef, URIRef, URIRef]:
@@ -93,12 +95,19 @@ def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
     """Every alignment the encoding decides, sorted by IRI; one already written keeps its IRI."""
     found = norms(store, layout)
     names = labels(store)
+    parent_of = parents(store, layout)
+
+    def rules(of: dict) -> list[Alignment]:
+        return [*_threshold_alignments(of, names), *_sibling_alignments(of, parent_of, names)]
+
     alignments = {}
-    for alignment in [*_threshold_alignments(found, names), *_sibling_alignments(found, parents(store, layout), names),
-                      *_protected_category_alignments(store, layout, names)]:
+    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names)]:
         alignments.setdefault(alignment.key, alignment)
+    contested = under_readings(store, layout, found, alignments, rules, names)
     written = written_iris(layout)
-    named = [replace(alignment, named=written.get(key)) for key, alignment in alignments.items()]
+    named = [replace(alignment, named=written.get(key), readings=contested.get(key, ()),
+                     rationale=with_readings(alignment.rationale, contested.get(key, ())))
+             for key, alignment in alignments.items()]
     return sorted(named, key=lambda alignment: str(alignment.iri))
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, Namespace
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from peergraph.crosswalk.alignments import Alignment, compute, computed_path
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
-from peergraph.namespaces import CROSSWALK, PG, PGC
 from peergraph.errors import PeergraphError
+from peergraph.namespaces import CODE_BASE, CROSSWALK, PG, PGC
 from peergraph.output import write_atomically
 
 
@@ -43,7 +43,21 @@ def to_graph(alignments: list[Alignment], codes: dict[str, str] | None = None) -
             graph.add((node, PG.computedBy, alignment.rule))
         for term in alignment.vague_terms:
             graph.add((node, PG.restsOnVagueTerm, term))
+        if alignment.readings:
+            graph.add((node, PG.contested, Literal(True)))
+        for under in alignment.readings:
+            reading = URIRef(f"{node}--under--{local_path(under.reading)}")
+            graph.add((node, PG.underReading, reading))
+            graph.add((reading, RDF.type, PG.ReadingRelationship))
+            graph.add((reading, PG.withReading, under.reading))
+            graph.add((reading, PG.relationshipUnderReading, under.relationship))
+            graph.add((reading, RDFS.comment, Literal(under.rationale)))
     return graph
+
+
+def local_path(term) -> str:
+    """A code's term as its path under ``code/`` (``connecticut-ccb-cprs-ethic-11-s1-r2``), as alignments are named."""
+    return str(term).removeprefix(CODE_BASE).strip("/").replace("/", "-")
 
 
 def computed_store(layout: Layout) -> ox.Store:

@@ -266,8 +266,8 @@ def knowledge_graph(layout: Layout) -> ox.Store:
     """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
     every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
     release = layout.dist / "peergraph.nq"
-    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.crosswalk_files, layout.integrity_shapes,
-              *layout.qc_queries]
+    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.reading_files, *layout.crosswalk_files,
+              layout.integrity_shapes, *layout.qc_queries]
     if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         store = ox.Store()
         store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)

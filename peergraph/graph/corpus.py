@@ -98,7 +98,14 @@ def load(layout: Layout, code_files: list[Path] | None = None) -> Corpus:
     if not files:
         raise PeergraphError(f"{layout.root / 'data' / 'codes'}: no code files (*.ttl) found.")
     for path in files:
-        corpus.graphs[code_graph_name(path)] = _parsed(corpus, code_graph_name(path), [path])
+        readings = layout.reading_file_of(path)
+        corpus.graphs[code_graph_name(path)] = _parsed(corpus, code_graph_name(path), [path, *filter(None, [readings])])
+    if code_files is None:
+        orphans = sorted({p.name for p in layout.reading_files} - {p.name for p in files})
+        if orphans:
+            raise PeergraphError(
+                f"{layout.root / 'data' / 'readings' / orphans[0]}: readings for no code; a readings file is named "
+                f"like the code file whose statements it reads (data/codes/{orphans[0]}).")
     # The crosswalk aligns provisions of all codes: it is checked only with all of them.
     if code_files is None and layout.crosswalk_files:
         corpus.graphs[CROSSWALK_GRAPH] = _parsed(corpus, CROSSWALK_GRAPH, layout.crosswalk_files)

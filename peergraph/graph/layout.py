@@ -66,6 +66,21 @@ class Layout:
         return sorted((self.root / "data" / "codes").glob("*.ttl"))
 
     @property
+    def reading_files(self) -> list[Path]:
+        """Alternative readings of statements, one file per code, named like its code file:
+        each is loaded into its code's named graph."""
+        return sorted((self.root / "data" / "readings").glob("*.ttl"))
+
+    def reading_file_of(self, code_file: Path) -> Path | None:
+        path = self.root / "data" / "readings" / code_file.name
+        return path if path.is_file() else None
+
+    @property
+    def reading_shapes(self) -> Path:
+        """Shapes that check scenarios under the readings a code's statements allow (``pg:enforces`` a reading)."""
+        return self.root / "shapes" / "scenario-readings.ttl"
+
+    @property
     def crosswalk_files(self) -> list[Path]:
         """Provision-to-provision alignments across codes: computed and asserted."""
         return sorted((self.root / "data" / "crosswalk").glob("*.ttl"))

@@ -226,7 +226,7 @@ def _looks_like_sparql(text: str) -> bool:
 
 def _inputs_stamp(layout: Layout) -> tuple:
     # The cached store is reused only while no input file has changed.
-    inputs = layout.vocabulary_files + layout.code_files + layout.crosswalk_files
+    inputs = layout.vocabulary_files + layout.code_files + layout.reading_files + layout.crosswalk_files
     return tuple((str(path), path.stat().st_mtime_ns) for path in inputs
                  if path.exists())
 

@@ -117,6 +117,7 @@ def gather(store: ox.Store, layout: Layout) -> dict:
         "numbers": _rows(store, layout, "divergent-thresholds"),
         "conditions": _divergent(_rows(store, layout, "divergent-conditions"), "qualified"),
         "alignments": _rows(store, layout, "crosswalk-alignments"),
+        "contested": _rows(store, layout, "contested-provisions"),
     }
 
 

@@ -20,6 +20,7 @@ from rdflib import URIRef
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
+from peergraph.scenarios.interpretations import Contest, Interpretations
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
 from peergraph.scenarios.shapes import Result, Shape, read_shapes, run
 from peergraph.graph.store import select
@@ -95,6 +96,7 @@ class CodeVerdict:
     verdict: str
     findings: list[Finding] = field(default_factory=list)
     checked: list[Provision] = field(default_factory=list)  # provisions whose shapes applied
+    readings: list[Contest] = field(default_factory=list)  # statements read more than one way, weighed per act
 
 
 @dataclass
@@ -135,6 +137,11 @@ class Checker:
             self.provision_of[shape.iri] = Provision(
                 str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])),
                 str(row["statement"]), str(row["words"]))
+        self.statement_provision = {s: Provision(str(r["provision"]), str(r["label"]), str(r["text"]),
+                                                 code_id(str(r["code"])), s, str(r["words"]))
+                                    for s, r in statements.items()}
+        self.readings = Interpretations(layout, kg, code_prefixes(kg), {s.iri: s.enforces for s in self.shapes},
+                                        {s: p.label for s, p in self.statement_provision.items()})
 
     def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file."""
@@ -149,10 +156,12 @@ class Checker:
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
         results, applies = run(batch.store, self.shapes)
         outcome = Outcome([], [_as_written(r) for r in results] if batch.renames else results)
-        outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems)
+        outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems,
+                                           self.readings.run(batch.store))
         return outcome
 
-    def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems) -> list[ScenarioVerdicts]:
+    def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems,
+                  readings_run) -> list[ScenarioVerdicts]:
         acts, titles, file_of, names = defaultdict(dict), {}, {}, {}
         for row in select(batch.store, _ACTS):
             scenario, node = str(row["scenario"]), str(row["act"])
@@ -170,6 +179,10 @@ class Checker:
             if act is not None:
                 findings[act.node, provision.code].append(
                     Finding(_BY_IRI[result.shape.verdict], provision, result.message, result.shape.iri, act))
+        contests = self.readings.resolve(
+            findings, applies, readings_run, set(act_of), lambda statement: self.statement_provision[statement].code,
+            lambda verdict, statement, message, act: Finding(
+                verdict, self.statement_provision[statement], message, statement, act_of[act]))
         checked = defaultdict(dict)  # (act, code) -> provisions whose shapes applied
         for focus, shape in applies:
             provision = self.provision_of[shape.iri]
@@ -187,11 +200,12 @@ class Checker:
             verdicts.append(ScenarioVerdicts(
                 names[scenario], file_of[scenario], titles[scenario],
                 [a.kind for a in scenario_acts],
-                [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked) for code in in_scope]))
+                [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked, contests)
+                 for code in in_scope]))
         return verdicts
 
     @staticmethod
-    def _code_verdict(code: str, acts: list[str], findings, checked) -> CodeVerdict:
+    def _code_verdict(code: str, acts: list[str], findings, checked, contests) -> CodeVerdict:
         found = [f for act in acts for f in findings[act, code]]
         applied = {p.iri: p for act in acts for p in checked[act, code].values()}
         if any(f.verdict == "violates" for f in found):
@@ -203,7 +217,8 @@ class Checker:
         else:
             verdict = "not addressed"
         found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind))
-        return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label))
+        return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label),
+                           [c for act in acts for c in contests.get((act, code), ())])
 
 
 def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> str:
