@@ -112,6 +112,6 @@ def check_of(row: dict) -> str:
 
 
 def coverage_csv(rows: list[dict]) -> str:
-    header = ["code", "provision", "statement", "kind", "patterns", "shapes", "reason"]
+    header = ["code", "provision", "statement", "kind", "shapes", "reason", "patterns"]
     return csv_text([header, *([row["code"], row["provision_label"], row["statement"], row["kind"],
-                                " ".join(row["patterns"]), " ".join(row["shapes"]), row["reason"]] for row in rows)])
+                                " ".join(row["shapes"]), row["reason"], " ".join(row["patterns"])] for row in rows)])
