@@ -7,6 +7,10 @@ this module runs the same queries batched, one per shape, with the target
 query joined in, so that a batch of scenarios costs one query per shape instead
 of one per shape and act (``tests/test_check.py`` compares the two).
 
+A pattern (``pg:checksStatements``) checks every statement its data fits: its target selects
+``?this ?statement`` pairs (which statements apply to an act) and each row of its constraint
+names the statement it stands for; a shape with ``pg:enforces`` stands for one statement.
+
 Rules a shape follows so that both readings agree: constraints have no
 subqueries that mention ``$this``, and a target's SELECT projects ``?this``.
 """
@@ -124,7 +128,9 @@ def read_shapes(path: Path, code_prefixes: dict[str, str] | None = None) -> list
         shapes.append(Shape(
             iri=str(node),
             target_query=prefixes + target,
-            check_query=prefixes + _joined(str(select), target),
+            # A pattern's constraint already selects only the acts its target does (both read the
+            # statements' data the same way), so it runs without the target joined in.
+            check_query=prefixes + (_THIS.sub("?this", str(select)) if checks is not None else _joined(str(select), target)),
             message=str(graph.value(constraint, SH.message) or graph.value(node, SH.message) or ""),
             severity=str(graph.value(node, SH.severity) or SH.Violation),
             enforces=enforces,
