@@ -70,8 +70,11 @@ def test_crosswalk_csv_ends_every_record_with_crlf(tmp_path):
 def test_coverage_csv_ends_every_record_with_crlf(capsys):
     assert main(["coverage", "--format", "csv"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("code,provision,statement,kind,shapes,reason\r\n")
+    assert text.startswith("code,provision,statement,kind,shapes,reason,patterns\r\n")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     # Illinois V – b ("never accept gifts … over $25") is checked by a verdict shape.
     gift = [r for r in rows if (r["code"], r["provision"]) == ("illinois-ncrs", "Illinois NCRS V – b") and r["shapes"]]
     assert gift and _bare_line_feeds(text) == 0
+    # North Carolina 16 ("PSS do not take peers to their homes; any exception …") is checked by a pattern.
+    home = [r for r in rows if r["provision"] == "North Carolina CPSS Code of Ethics 16"]
+    assert home and "exception-violation" in home[0]["patterns"].split()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from peergraph.cli.options import layout_of
 from peergraph.graph.build import knowledge_graph
-from peergraph.scenarios.coverage import coverage, coverage_csv
+from peergraph.scenarios.coverage import NEEDS_PATTERN, check_of, coverage, coverage_csv
 from peergraph.output import emit, write_atomically
 from peergraph.graph.context import json_context
 from peergraph.scenarios.reading import MAX_FILE_BYTES
@@ -38,8 +38,10 @@ def add_commands(commands) -> None:
     check_cmd.set_defaults(run=_check)
 
     coverage_cmd = commands.add_parser(
-        "coverage", help="list each duty and prohibition and whether a shape checks it, or why not",
-        description="List each duty and prohibition of every code, the verdict shape that checks it, or why none does.")
+        "coverage", help="list each duty and prohibition and the pattern or shape that checks it, or why none does",
+        description="List each duty and prohibition of every code (or of CODE): the verdict patterns or shapes that "
+                    "check it, that it needs a new pattern, or why it cannot be checked.")
+    coverage_cmd.add_argument("code", nargs="?", metavar="CODE", help="a code id, e.g. one of the files of data/codes")
     coverage_cmd.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     coverage_cmd.set_defaults(run=_coverage)
 
@@ -71,18 +73,21 @@ def _check(args) -> int:
 def _coverage(args) -> int:
 
     layout = layout_of(args)
-    rows = coverage(layout, knowledge_graph(layout))
+    rows = coverage(layout, knowledge_graph(layout), args.code)
     if args.format == "json":
         return emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     if args.format == "csv":
         return emit(coverage_csv(rows))
     lines = []
     for row in rows:
-        status = "checked by " + ", ".join(row["shapes"]) if row["shapes"] else "not checked: " + row["reason"]
+        status = check_of(row)
         lines.append(f"{row['provision_label']} [{row['kind']}]")
         lines.append(textwrap.fill(status, width=100, initial_indent="    ", subsequent_indent="      "))
-    checked = sum(1 for row in rows if row["shapes"])
-    lines.append(f"\n{len(rows)} duties and prohibitions; {checked} checked by a shape, {len(rows) - checked} not")
+    by_pattern = sum(1 for row in rows if row["patterns"])
+    own = sum(1 for row in rows if row["shapes"] and not row["patterns"])
+    new = sum(1 for row in rows if row["reason"] == NEEDS_PATTERN)
+    lines.append(f"\n{len(rows)} duties and prohibitions; {by_pattern} checked by a pattern, {own} by shapes of "
+                 f"their own, {new} need a new pattern, {len(rows) - by_pattern - own - new} cannot be checked")
     return emit("\n".join(lines) + "\n")
 
 

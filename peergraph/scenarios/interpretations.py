@@ -106,8 +106,7 @@ class Contest:
 class Interpretations:
     """The readings of the knowledge graph and the shapes that check the non-encoded ones."""
 
-    def __init__(self, layout: Layout, kg: ox.Store, prefixes: dict[str, str],
-                 statement_of_shape: dict[str, str], provision_label: dict[str, str]):
+    def __init__(self, layout: Layout, kg: ox.Store, prefixes: dict[str, str], provision_label: dict[str, str]):
         self.readings: dict[str, Reading] = {}
         self.of_statement: dict[str, list[Reading]] = defaultdict(list)
         for row in select(kg, _READINGS):
@@ -117,7 +116,6 @@ class Interpretations:
             self.of_statement[reading.statement].append(reading)
         for readings in self.of_statement.values():
             readings.sort(key=lambda r: (not r.encoded, r.iri))
-        self.statement_of_shape = statement_of_shape
         self.provision_label = provision_label
         self.shapes: list[Shape] = []
         if layout.reading_shapes.is_file():
@@ -138,30 +136,30 @@ class Interpretations:
                 code_of: Callable[[str], str], finding: Callable) -> dict[tuple, list[Contest]]:
         """Weigh each contested statement's readings for every act one of them reaches.
 
-        ``acts`` are the scenarios' acts; ``findings`` maps (act, code) to the findings of the
-        statements' own shapes (each with ``verdict``, ``message`` and ``shape``); where readings
+        ``acts`` are the scenarios' acts; ``applies`` holds each (act, shape, statement) a verdict
+        shape or pattern applies to; ``findings`` maps (act, code) to the findings of the
+        statements' own shapes (each with ``verdict``, ``message`` and ``provision.statement``); where readings
         disagree, the statement's findings for the act are replaced by ``finding(verdict,
         statement, message, act)``. Returns the contests by (act, code)."""
         reading_results, reading_applies = readings_run
         outcome = defaultdict(lambda: None)   # (act, reading) -> ReadingOutcome
         applied = set()  # (act, statement) where the statement's own shapes apply
-        for focus, shape in applies:
-            statement = self.statement_of_shape.get(shape.iri)
+        for focus, _, statement in applies:
             if statement in self.of_statement:
                 applied.add((str(focus), statement))
         reached = set(applied)
-        for focus, shape in reading_applies:
+        for focus, shape, _ in reading_applies:
             reached.add((str(focus), self.readings[shape.enforces].statement))
         for result in reading_results:
             self._add(outcome, str(result.focus), self.readings[result.shape.enforces],
                       _VERDICT_OF[result.shape.verdict], result.message)
-        targeted = {(str(focus), shape.enforces) for focus, shape in reading_applies}
+        targeted = {(str(focus), shape.enforces) for focus, shape, _ in reading_applies}
         contests = defaultdict(list)
         for act, statement in sorted(reached):
             if act not in acts:
                 continue
             code = code_of(statement)
-            own = [f for f in findings.get((act, code), ()) if self.statement_of_shape.get(f.shape) == statement]
+            own = [f for f in findings.get((act, code), ()) if f.provision.statement == statement]
             encoded = _gravest([f.verdict for f in own]) if own else \
                 "complies" if (act, statement) in applied else "not addressed"
             outcomes = []

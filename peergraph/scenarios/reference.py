@@ -37,13 +37,22 @@ COMMON_FACTS = _PREFIXES + """SELECT ?fact ?label ?definition WHERE {
 } ORDER BY ?label"""
 
 # What each verdict shape enforces, whose code, and the circumstances the enforced statement's
-# conditions and exceptions require.
+# conditions and exceptions require; and, for the statements the patterns check, the kinds of
+# act they regulate and the circumstances their conditions, exceptions and demands name.
 ENFORCED = _PREFIXES + """SELECT ?shape ?code ?circumstance WHERE {
   ?shape pg:enforces ?statement . ?statement pg:statedBy/pg:inCode/rdfs:label ?code .
   OPTIONAL { ?statement (pg:hasCondition|pg:hasException)/pg:requires ?circumstance }
 }"""
 
 # Every SPARQL text of a shape (its constraints' and its SPARQL target's), and its target classes.
+REGULATED = _PREFIXES + """SELECT ?kind ?code ?circumstance WHERE {
+  ?statement pg:statedBy/pg:inCode/rdfs:label ?code .
+  { ?statement pg:regulatesAct ?kind }
+  UNION { ?statement pg:regulatesAct ?regulated . ?implication pg:countsAsAct ?regulated ; pg:fromAct ?kind }
+  OPTIONAL { { ?statement (pg:hasCondition|pg:hasException)/pg:requires ?circumstance } UNION { ?statement pg:demands ?circumstance }
+             UNION { ?statement pg:consults ?actor . ?circumstance pg:consultationWith ?actor } }
+}"""
+
 SHAPE_QUERIES = _PREFIXES + """SELECT ?text ?target WHERE {
   { ?shape sh:sparql/sh:select ?text } UNION { ?shape sh:target/sh:select ?text } UNION { ?shape sh:targetClass ?target }
 }"""
@@ -103,6 +112,9 @@ def circumstances_read(store: ox.Store, known: set[str]) -> dict[str, dict[str, 
         for kind in (named | targets) & kinds:
             for circumstance in (named & known) | required[shape]:
                 read[kind][circumstance] |= shape_codes
+    for row in select(store, REGULATED):
+        if row["circumstance"] is not None and str(row["kind"]) in kinds:
+            read[str(row["kind"])][str(row["circumstance"])].add(str(row["code"]))
     return read
 
 

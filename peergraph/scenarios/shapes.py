@@ -7,6 +7,10 @@ this module runs the same queries batched, one per shape, with the target
 query joined in, so that a batch of scenarios costs one query per shape instead
 of one per shape and act (``tests/test_check.py`` compares the two).
 
+A pattern (``pg:checksStatements``) checks every statement its data fits: its target selects
+``?this ?statement`` pairs (which statements apply to an act) and each row of its constraint
+names the statement it stands for; a shape with ``pg:enforces`` stands for one statement.
+
 Rules a shape follows so that both readings agree: constraints have no
 subqueries that mention ``$this``, and a target's SELECT projects ``?this``.
 """
@@ -39,8 +43,14 @@ class Shape:
     check_query: str  # SELECT ?this ...: the acts it flags, with the message's variables
     message: str
     severity: str
-    enforces: str | None  # the statement of a code the shape stands for
+    enforces: str | None  # the statement of a code the shape stands for (None for a pattern)
     verdict: str | None  # pg:violates or pg:needsJudgment
+    statements_query: str | None = None  # a pattern's SELECT ?statement: the statements it checks
+
+    @property
+    def is_pattern(self) -> bool:
+        """A pattern checks every statement whose data fits it: its rows and its target's name the statement."""
+        return self.statements_query is not None
 
     def message_for(self, row: dict) -> str:
         """The shape's sh:message with its ``{?var}`` placeholders filled from a result row."""
@@ -56,6 +66,11 @@ class Result:
     @property
     def message(self) -> str:
         return self.shape.message_for(self.row)
+
+    @property
+    def statement(self) -> str:
+        """The statement the result stands for: the shape's own, or the one a pattern's row names."""
+        return self.shape.enforces or str(self.row["statement"])
 
 
 def _shown(term) -> str:
@@ -102,14 +117,25 @@ def read_shapes(path: Path, code_prefixes: dict[str, str] | None = None) -> list
             raise PeergraphError(f"{path}: shape {node} has a sh:sparql constraint without sh:select.")
         prefixes = _prefixes(graph, constraint, path)
         target = _target(graph, node, path)
+        enforces = _optional(graph.value(node, PG.enforces))
+        checks = graph.value(node, PG.checksStatements)
+        if enforces is not None and checks is not None:
+            raise PeergraphError(f"{path}: shape {node} has both pg:enforces (one statement) and "
+                                 "pg:checksStatements (a pattern's statements); keep one.")
+        statements = None if checks is None else graph.value(checks, SH.select)
+        if checks is not None and statements is None:
+            raise PeergraphError(f"{path}: the pg:checksStatements of shape {node} has no sh:select.")
         shapes.append(Shape(
             iri=str(node),
             target_query=prefixes + target,
-            check_query=prefixes + _joined(str(select), target),
+            # A pattern's constraint already selects only the acts its target does (both read the
+            # statements' data the same way), so it runs without the target joined in.
+            check_query=prefixes + (_THIS.sub("?this", str(select)) if checks is not None else _joined(str(select), target)),
             message=str(graph.value(constraint, SH.message) or graph.value(node, SH.message) or ""),
             severity=str(graph.value(node, SH.severity) or SH.Violation),
-            enforces=_optional(graph.value(node, PG.enforces)),
+            enforces=enforces,
             verdict=_optional(graph.value(node, PG.verdict)),
+            statements_query=None if statements is None else prefixes + str(statements),
         ))
     return shapes
 
@@ -151,14 +177,18 @@ def _joined(select: str, target: str) -> str:
 
 
 def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
-    """All results of all shapes, and every (focus node, shape) pair a shape applies to."""
+    """All results of all shapes, and every (focus node, shape, statement) a shape applies to: a
+    pattern's target selects the statement with each act, a statement's own shape applies for it."""
     results, applies = [], set()
     targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
     for shape in shapes:
         if shape.target_query not in targeted:
             solutions = store.query(shape.target_query, use_default_graph_as_union=True)
-            targeted[shape.target_query] = [from_ox(solution["this"]) for solution in solutions]
-        applies.update((focus, shape) for focus in targeted[shape.target_query])
+            targeted[shape.target_query] = [
+                (from_ox(solution["this"]), str(from_ox(solution["statement"])) if shape.is_pattern else None)
+                for solution in solutions]
+        applies.update((focus, shape, statement or shape.enforces)
+                       for focus, statement in targeted[shape.target_query])
         solutions = store.query(shape.check_query, use_default_graph_as_union=True)
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:

@@ -22,7 +22,7 @@ from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.scenarios.interpretations import Contest, Interpretations
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
-from peergraph.scenarios.shapes import Result, Shape, read_shapes, run
+from peergraph.scenarios.shapes import Result, read_shapes, run
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
 
@@ -125,23 +125,19 @@ class Checker:
     def __init__(self, layout: Layout, kg: ox.Store):
         self.layout, self.kg = layout, kg
         self.shapes = read_shapes(layout.verdict_shapes, code_prefixes(kg))
-        statements = {str(row["statement"]): row for row in select(kg, _STATEMENTS)}
         self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
-        self.provision_of: dict[str, Provision] = {}
+        self.provision_of: dict[str, Provision] = {  # statement -> the provision expressing it
+            str(row["statement"]): Provision(str(row["provision"]), str(row["label"]), str(row["text"]),
+                                             code_id(str(row["code"])), str(row["statement"]), str(row["words"]))
+            for row in select(kg, _STATEMENTS)}
         for shape in self.shapes:
-            row = statements.get(shape.enforces or "")
-            if row is None or shape.verdict not in _BY_IRI:
+            if (not shape.is_pattern and shape.enforces not in self.provision_of) or shape.verdict not in _BY_IRI:
                 raise PeergraphError(
                     f"{layout.verdict_shapes}: shape {shape.iri} must name a statement of a code (pg:enforces) "
-                    f"and pg:verdict pg:violates or pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
-            self.provision_of[shape.iri] = Provision(
-                str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])),
-                str(row["statement"]), str(row["words"]))
-        self.statement_provision = {s: Provision(str(r["provision"]), str(r["label"]), str(r["text"]),
-                                                 code_id(str(r["code"])), s, str(r["words"]))
-                                    for s, r in statements.items()}
-        self.readings = Interpretations(layout, kg, code_prefixes(kg), {s.iri: s.enforces for s in self.shapes},
-                                        {s: p.label for s, p in self.statement_provision.items()})
+                    f"or be a pattern (pg:checksStatements), and have pg:verdict pg:violates or "
+                    f"pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
+        self.readings = Interpretations(layout, kg, code_prefixes(kg),
+                                        {s: p.label for s, p in self.provision_of.items()})
 
     def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file."""
@@ -174,19 +170,20 @@ class Checker:
         act_of = {node: act for scenario_acts in acts.values() for node, act in scenario_acts.items()}
         findings = defaultdict(list)  # (act, code) -> findings
         for result in results:
-            provision = self.provision_of[result.shape.iri]
+            provision = self.provision_of.get(result.statement)
             act = act_of.get(str(result.focus))
-            if act is not None:
+            if act is not None and provision is not None:
                 findings[act.node, provision.code].append(
                     Finding(_BY_IRI[result.shape.verdict], provision, result.message, result.shape.iri, act))
         contests = self.readings.resolve(
-            findings, applies, readings_run, set(act_of), lambda statement: self.statement_provision[statement].code,
+            findings, applies, readings_run, set(act_of), lambda statement: self.provision_of[statement].code,
             lambda verdict, statement, message, act: Finding(
-                verdict, self.statement_provision[statement], message, statement, act_of[act]))
+                verdict, self.provision_of[statement], message, statement, act_of[act]))
         checked = defaultdict(dict)  # (act, code) -> provisions whose shapes applied
-        for focus, shape in applies:
-            provision = self.provision_of[shape.iri]
-            checked[str(focus), provision.code][provision.iri] = provision
+        for focus, _, statement in applies:
+            provision = self.provision_of.get(statement)
+            if provision is not None:
+                checked[str(focus), provision.code][provision.iri] = provision
         bound = defaultdict(set)
         for row in select(batch.store, _BOUND):
             bound[str(row["scenario"])].add(code_id(str(row["code"])))
