@@ -357,5 +357,5 @@ def test_a_shape_quotes_only_the_vague_term_it_means(examples):
                if f.message.startswith("the supervisor must be told")]
     assert notices and all(m.startswith('the supervisor must be told "if applicable"') for m in notices)
     boundaries = [f.message for f in examples["dual-unavoidable-disclosed", "north-carolina-cpss"].findings]
-    assert boundaries == ['an unavoidable dual relationship needs "appropriate boundaries" with the supervisor\'s '
-                          "support; what boundaries are appropriate needs judgment"]
+    assert len(boundaries) == 1 and 'asks for "appropriate boundaries"' in boundaries[0]
+    assert 'turns on "unavoidable"' not in boundaries[0]
