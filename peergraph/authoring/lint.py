@@ -27,7 +27,7 @@ from peergraph.namespaces import CODE_BASE, OA, PG, PREFIXES
 
 _CHECKED = ("pg", "pgc", "jur", "law")
 _PREFIX = re.compile(r"^@prefix\s+([\w-]*):\s*<([^>]*)>", re.MULTILINE)
-_SUBJECT = re.compile(r"^(<[^>]*>|[A-Za-z][\w-]*:[^\s;,.]*(?:\.[^\s;,.]+)*)\s")
+_SUBJECT = re.compile(r"^(<[^>]*>|[A-Za-z][\w-]*:[^\s;,.]*(?:\.[^\s;,.]+)*)(?:\s|$)")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,6 +72,8 @@ def lint_file(path: Path, vocabulary: Vocabulary) -> list[LintProblem]:
 
     def problem(subject, message: str, term: str = "", predicate=None) -> None:
         found.append(LintProblem(str(path), lines.of(subject, predicate), message, term))
+    problem.at = lambda subject, needle, message, term="": found.append(  # the line holding ``needle``
+        LintProblem(str(path), lines.of(subject, needle=needle), message, term))
 
     _undefined(graph, vocabulary, problem, lines)
     _statements(graph, vocabulary, problem)
@@ -98,15 +100,15 @@ class _Lines:
         self.graph = graph
         self.curie = graph.namespace_manager.normalizeUri
 
-    def of(self, subject, predicate=None) -> int:
+    def of(self, subject, predicate=None, needle: str | None = None) -> int:
         while isinstance(subject, BNode):  # a fragment or selector: the line of what holds it
             holder = next(iter(self.graph.subjects(None, subject)), None)
             if holder is None:
                 return 1
             predicate, subject = next(iter(self.graph.predicates(holder, subject))), holder
         start = self.starts.get(str(subject), 1)
-        if predicate is not None:
-            name = self.curie(predicate)
+        if predicate is not None or needle is not None:
+            name = needle or self.curie(predicate)
             for number in range(start, min(start + 60, len(self.lines) + 1)):
                 if name in self.lines[number - 1]:
                     return number
@@ -193,8 +195,8 @@ def _offsets(graph: Graph, path: Path, vocabulary: Vocabulary, problem) -> None:
         except LookupError:
             nearest = "the text is nowhere in the source"
         where = ", ".join(f"{a}–{b}" for a, b in spans)
-        problem(holder, f"text is not at its offsets {where}: the source holds "
-                f"{join_fragments(source_text, spans)[:60]!r} there", nearest, PG.textFragment)
+        problem.at(holder, f"oa:start {spans[0][0]}", f"text is not at its offsets {where}: the source holds "
+                   f"{join_fragments(source_text, spans)[:60]!r} there", nearest)
 
 
 def _duplicates(graph: Graph, problem) -> None:
