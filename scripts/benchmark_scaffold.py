@@ -3,8 +3,8 @@ material, and compare the draft with the reviewed encoding.
 
 Prints, per code and overall, the five measures of the scaffolder: provision boundaries exactly
 right, statement-kind accuracy, threshold precision and recall (value, unit, comparator and period
-all exact), vague-term recall, and the recall of the reviewed concepts among the top 3 suggested;
-then the seconds each scaffold took (CPU) and, with --misses, what each draft got wrong.
+all exact), vague-term recall, and the recall of the reviewed concepts among the top 3 suggested
+(with, beside it, the share of statements with at least one reviewed concept in the top 3); then the seconds each scaffold took (CPU) and, with --misses, what each draft got wrong.
 
     .venv/bin/python scripts/benchmark_scaffold.py [--misses]
 """
@@ -25,7 +25,8 @@ from peergraph.authoring.scaffold import scaffold  # noqa: E402
 from peergraph.graph.layout import Layout  # noqa: E402
 
 MEASURES = (("boundaries", "boundaries"), ("kinds", "kinds"), ("thresholds P", "thresholds_precision"),
-            ("thresholds R", "thresholds_recall"), ("vague R", "vague_recall"), ("concepts top-3 R", "concepts_recall"))
+            ("thresholds R", "thresholds_recall"), ("vague R", "vague_recall"), ("concepts top-3 R", "concepts_recall"),
+            ("stmts, 1 in top 3", "concepts_hit"))
 
 
 def leave_one_out(code_file: Path, work: Path) -> tuple[Scores, float]:

@@ -74,11 +74,13 @@ class Scores:
     thresholds_recall: tuple[int, int] = (0, 0)
     vague_recall: tuple[int, int] = (0, 0)
     concepts_recall: tuple[int, int] = (0, 0)
+    concepts_hit: tuple[int, int] = (0, 0)  # statements with at least one reviewed concept in the top 3
     misses: dict[str, list[str]] = field(default_factory=dict)
 
     def __add__(self, other: "Scores") -> "Scores":
         added = Scores(misses={})
-        for name in ("boundaries", "kinds", "thresholds_precision", "thresholds_recall", "vague_recall", "concepts_recall"):
+        for name in ("boundaries", "kinds", "thresholds_precision", "thresholds_recall", "vague_recall", "concepts_recall",
+                     "concepts_hit"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(added, name, (mine[0] + theirs[0], mine[1] + theirs[1]))
         return added
@@ -91,7 +93,7 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     right = sum((p.start, p.end) in exact for p in reviewed)
     scores.misses["boundaries"] = [p.name for p in reviewed if (p.start, p.end) not in exact]
     scores.boundaries = (right, len(reviewed))
-    kinds_right = kinds_all = concepts_right = concepts_all = vague_right = vague_all = 0
+    kinds_right = kinds_all = concepts_right = concepts_all = vague_right = vague_all = hits = statements = 0
     found_thresholds = []
     for provision in reviewed:
         match = _best_overlap(provision, draft)
@@ -106,6 +108,8 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
             top = set(drafted[min(index, len(drafted) - 1)].ranked[:3]) if drafted else set()
             concepts_right += len(statement.concepts & top)
             concepts_all += len(statement.concepts)
+            hits += bool(statement.concepts & top)
+            statements += 1
             if not statement.concepts & top:
                 scores.misses["concepts"].append(f"{provision.name}-s{index + 1}: {sorted(statement.concepts)} got {sorted(top)}")
         phrases = [v.lower() for s in drafted for v in s.vague]
@@ -125,6 +129,7 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     scores.kinds = (kinds_right, kinds_all)
     scores.vague_recall = (vague_right, vague_all)
     scores.concepts_recall = (concepts_right, concepts_all)
+    scores.concepts_hit = (hits, statements)
     return scores
 
 

@@ -98,7 +98,9 @@ def _parts(source: str, start: int, end: int, cues: Cues) -> list[tuple[int, int
     "and" before a modal cue (the "and" itself belongs to neither part)."""
     modal = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p, kind in cues.kinds.items()
                              if kind in _NORMS and p[:1].isalpha()), key=len, reverse=True))
-    joint = re.compile(rf",?\s+and\s+(?=(?:not\s+|also\s+)?(?:{modal})\b|not\s+(?!only)\w)", re.IGNORECASE)
+    # "and" before a modal, with or without its own subject ("and I will"), or before "not" and a verb.
+    joint = re.compile(rf",?\s+and\s+(?=(?:(?:I|we|they|he|she)\s+)?(?:not\s+|also\s+)?(?:{modal})\b|not\s+(?!only)\w)",
+                       re.IGNORECASE)
     text = source[start:end]
     parts = []
     cursor = 0
@@ -106,7 +108,8 @@ def _parts(source: str, start: int, end: int, cues: Cues) -> list[tuple[int, int
         sentence_end = match.start() if match else len(text)
         piece_start = cursor
         for cut in joint.finditer(text, cursor, sentence_end):
-            if re.search(rf"\b(?:{modal})\b", text[piece_start:cut.start()], re.IGNORECASE):
+            negated = text[cut.end():cut.end() + 4].lower() == "not "
+            if negated or re.search(rf"\b(?:{modal})\b", text[piece_start:cut.start()], re.IGNORECASE):
                 parts.append((start + piece_start, start + cut.start()))
                 piece_start = cut.end()
         parts.append((start + piece_start, start + sentence_end))
