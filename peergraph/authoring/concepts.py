@@ -75,6 +75,8 @@ class ConceptIndex:
         for index in ranked:
             if scores[index] <= 0:
                 break
-            matched = sorted({w for w in query if w in self.vocabulary[index]}, key=lambda w: -self.bm25.idf.get(w, 0))
+            # The words that made the match: those of the concept's document rarer than the average word.
+            matched = sorted({w for w in query if w in self.vocabulary[index] and self.bm25.idf.get(w, 0) > self.bm25.average_idf},
+                             key=lambda w: -self.bm25.idf.get(w, 0))
             suggestions.append(ConceptSuggestion(self.concepts[index], round(float(scores[index]), 2), matched[:6]))
         return suggestions

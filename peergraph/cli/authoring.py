@@ -44,14 +44,22 @@ def _scaffold(args) -> int:
     result = scaffold(layout, args.source, args.code_id, out=args.out, title=args.title,
                       jurisdiction=args.jurisdiction, force=args.force, prefix=args.prefix)
     counts = result.counts
+    shown = {path: _relative(path) for path in (result.draft, result.source)}
     kinds = ", ".join(f"{count} {what}" for what, count in sorted(counts.suggestions.items()))
-    print(f"wrote {result.draft}: {counts.provisions} provisions in {len(result.split.sections)} sections, "
+    print(f"wrote {shown[result.draft]}: {counts.provisions} provisions in {len(result.split.sections)} sections, "
           f"{counts.statements} statements")
     print(f"suggestions awaiting review: {sum(counts.suggestions.values())} ({kinds})")
-    print(f"copied the source to {result.source}")
+    print(f"copied the source to {shown[result.source]}")
     for first, last, why in result.split.flagged:
         print(f"peergraph scaffold: warning: {args.source}:{first}-{last}: not split: {why}", file=sys.stderr)
     return 0
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _lint(args) -> int:
