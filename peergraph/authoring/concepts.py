@@ -9,6 +9,7 @@ matched, the rarest first.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ class ConceptIndex:
         self.documents = [tokens(" ".join(texts[c])) for c in self.concepts]
         self.vocabulary = [set(document) for document in self.documents]
         self.bm25 = BM25Okapi(self.documents, k1=K1, b=B)
+        quarter = len(self.documents) / 4
+        self.common = math.log((len(self.documents) - quarter + 0.5) / (quarter + 0.5))  # BM25's idf at a quarter
 
     def suggest(self, text: str, count: int = 3) -> list[ConceptSuggestion]:
         query = tokens(text)
@@ -75,8 +78,9 @@ class ConceptIndex:
         for index in ranked:
             if scores[index] <= 0:
                 break
-            # The words that made the match: those of the concept's document rarer than the average word.
-            matched = sorted({w for w in query if w in self.vocabulary[index] and self.bm25.idf.get(w, 0) > self.bm25.average_idf},
+            # The words that made the match: those of the concept's document that fewer than a quarter of
+            # the concepts' documents hold ("gift", not "shall"), rarest first.
+            matched = sorted({w for w in query if w in self.vocabulary[index] and self.bm25.idf.get(w, 0) > self.common},
                              key=lambda w: -self.bm25.idf.get(w, 0))
             suggestions.append(ConceptSuggestion(self.concepts[index], round(float(scores[index]), 2), matched[:6]))
         return suggestions
