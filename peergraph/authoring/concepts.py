@@ -35,6 +35,11 @@ def tokens(text: str) -> list[str]:
     return words
 
 
+def _statement_number(statement) -> int:
+    tail = str(statement).rsplit("-s", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 @dataclass
 class ConceptSuggestion:
     concept: str
@@ -43,9 +48,12 @@ class ConceptSuggestion:
 
 
 class ConceptIndex:
-    """BM25 over the concepts, built from the vocabulary and the reference codes."""
+    """BM25 over the concepts, built from the vocabulary and the reference codes.
 
-    def __init__(self, concepts_file: Path, reference_files: list[Path]):
+    ``parts`` cuts a provision's text into its statements' texts, for reference provisions of
+    several statements that have no text of their own."""
+
+    def __init__(self, concepts_file: Path, reference_files: list[Path], parts=None):
         from rank_bm25 import BM25Okapi  # the authoring extra; the command says how to install it
 
         graph = Graph().parse(concepts_file, format="turtle")
@@ -56,11 +64,18 @@ class ConceptIndex:
             texts[str(concept)] = words
         for path in reference_files:
             code = Graph().parse(path, format="turtle")
+            added = set()  # a provision's text counts once for a concept, however many of its statements link it
             for provision, statement in code.subject_objects(PG.expresses):
                 text = code.value(statement, PG.verbatimText) or code.value(provision, PG.verbatimText)
-                concepts = [str(c) for c in code.objects(statement, PG.concerns) if str(c) in texts]
-                for concept in concepts:
-                    texts[concept].append(str(text))
+                statements = sorted(code.objects(provision, PG.expresses))
+                if parts is not None and code.value(statement, PG.verbatimText) is None and len(statements) > 1:
+                    pieces = parts(str(text))
+                    if len(pieces) == len(statements):
+                        text = pieces[sorted(statements, key=_statement_number).index(statement)]
+                for concept in code.objects(statement, PG.concerns):
+                    if str(concept) in texts and (text, concept) not in added:
+                        added.add((text, concept))
+                        texts[str(concept)].append(str(text))
         self.concepts = sorted(texts)
         self.documents = [tokens(" ".join(texts[c])) for c in self.concepts]
         self.vocabulary = [set(document) for document in self.documents]

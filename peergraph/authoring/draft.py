@@ -166,10 +166,11 @@ def _statement(name, statement, provision, own_text, source, source_iri, code, c
         lines.append(f"    pg:binds {p}:specialist")
     if statement.kind == PG + "Definition" and provision.term:
         lines.append(f"    pg:definedTerm {_q(provision.term)}")
-    # The statement's words, with those of its glossary term, section heading and lead-in as context.
+    # The statement's words (counted twice), with its provision's and those of its glossary term,
+    # section heading and lead-in as context: the mix scripts/benchmark_scaffold.py measured best.
     lead_in = source[slice(*provision.section.lead_in)] if provision.section.lead_in else ""
     context = " ".join(filter(None, (provision.term, provision.section.heading, lead_in)))
-    concepts = index.suggest(f"{statement.text} {context}") or index.suggest(f"{provision.text} {code.title}")
+    concepts = index.suggest(f"{statement.text} {statement.text} {provision.text} {context}") or index.suggest(f"{provision.text} {code.title}")
     if concepts:
         lines.append(f"    pg:concerns {_curie(concepts[0].concept)}")
     if own_text:

@@ -53,7 +53,7 @@ def statements_of(provision: Provision, source: str, cues: Cues) -> list[Stateme
         lead = source[slice(*provision.section.lead_in)]
         lead_kind = _kind_by_cues(lead, cues)
     statements = []
-    for part_start, part_end in _parts(source, start, end, cues):
+    for part_start, part_end in statement_spans(source, start, end, cues):
         text = normalize(source[part_start:part_end])
         cue_kind, cue = _kind_by_cues(text, cues) or (None, "")
         if kind == PG + "InformativeStatement":  # a preamble, untitled or not: binds no one
@@ -93,7 +93,7 @@ def _kind_by_cues(text: str, cues: Cues) -> tuple[str, str] | None:
     return kind, text[start:end]
 
 
-def _parts(source: str, start: int, end: int, cues: Cues) -> list[tuple[int, int]]:
+def statement_spans(source: str, start: int, end: int, cues: Cues) -> list[tuple[int, int]]:
     """Spans of the distinct norms of ``source[start:end]``: its sentences, each cut again at
     "and" before a modal cue (the "and" itself belongs to neither part)."""
     modal = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p, kind in cues.kinds.items()

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from peergraph.authoring.concepts import ConceptIndex
 from peergraph.authoring.draft import Code, Counts, write_draft
+from peergraph.authoring.kinds import statement_spans
 from peergraph.authoring.splitting import Split, split_text
 from peergraph.authoring.vocabulary import PG, cues_file, read_cues
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
+from peergraph.graph.sources import normalize
 from peergraph.namespaces import PREFIXES
 from peergraph.output import write_atomically
 
@@ -92,7 +94,10 @@ def scaffold(layout: Layout, source_path: Path, code_id: str, out: Path | None =
     cues = read_cues(cues_file(layout.root))
     if references is None:
         references = [path for path in layout.code_files if path.resolve() != draft.resolve()]
-    index = ConceptIndex(layout.concepts_file, references)
+    # Where a reference provision has several statements but no text for each, its text is cut as the
+    # scaffolder cuts one, and each piece taken for the statement in its place, if the counts agree.
+    index = ConceptIndex(layout.concepts_file, references,
+                         lambda text: [normalize(text[a:b]) for a, b in statement_spans(text, 0, len(text), cues)])
     credential, found = _credential(text)
     code = Code(code_id, prefix or _free_prefix(code_id, references), title or split.title.split(' | ')[0] or code_id,
                 jurisdiction, copy.name, hashlib.sha256(text.encode("utf-8")).hexdigest(), credential, found)
