@@ -184,6 +184,19 @@ def test_a_taken_id_is_refused_and_nothing_is_overwritten(project, tmp_path, cap
     assert after == before
 
 
+@pytest.mark.parametrize("option, message", [
+    (["--jurisdiction", "US-ZZ"], "--jurisdiction US-ZZ: not defined in"),
+    (["--prefix", "pg"], "--prefix pg: taken"),
+    (["--id", "Not An Id"], "a code id is lower-case letters and digits"),
+])
+def test_a_bad_option_is_refused_and_nothing_is_written(project, tmp_path, capsys, option, message):
+    (tmp_path / "rules.txt").write_text(RULES, encoding="utf-8")
+    assert main(["scaffold", "--root", str(project), str(tmp_path / "rules.txt"), "--id", "bad-option", *option]) == 2
+    assert message in capsys.readouterr().err
+    assert not (project / "data" / "codes" / "bad-option.ttl").exists()
+    assert not (project / "data" / "sources" / "bad-option.txt").exists()
+
+
 def test_an_existing_out_is_refused_without_force(project, tmp_path, capsys):
     (tmp_path / "rules.txt").write_text(RULES, encoding="utf-8")
     out = tmp_path / "draft.ttl"

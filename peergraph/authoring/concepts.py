@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Graph
+from rdflib import RDF
 from rdflib.namespace import SKOS
 
+from peergraph.graph.corpus import parse_turtle
 from peergraph.namespaces import PG
 
 _WORD = re.compile(r"[a-z][a-z'-]+")
@@ -56,14 +57,14 @@ class ConceptIndex:
     def __init__(self, concepts_file: Path, reference_files: list[Path], parts=None):
         from rank_bm25 import BM25Okapi  # the authoring extra; the command says how to install it
 
-        graph = Graph().parse(concepts_file, format="turtle")
+        graph = parse_turtle(concepts_file)  # a syntax error is a message naming the file and line
         texts: dict[str, list[str]] = {}
         for concept in graph.subjects(RDF.type, SKOS.Concept):
             words = [str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in graph.objects(concept, p)] * 2
             words += [str(o) for o in graph.objects(concept, SKOS.definition)]
             texts[str(concept)] = words
         for path in reference_files:
-            code = Graph().parse(path, format="turtle")
+            code = parse_turtle(path)
             added = set()  # a provision's text counts once for a concept, however many of its statements link it
             for provision, statement in code.subject_objects(PG.expresses):
                 text = code.value(statement, PG.verbatimText) or code.value(provision, PG.verbatimText)

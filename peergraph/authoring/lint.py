@@ -70,10 +70,9 @@ def lint_file(path: Path, vocabulary: Vocabulary) -> list[LintProblem]:
     lines = _Lines(text, graph)
     found: list[LintProblem] = []
 
-    def problem(subject, message: str, term: str = "", predicate=None) -> None:
-        found.append(LintProblem(str(path), lines.of(subject, predicate), message, term))
-    problem.at = lambda subject, needle, message, term="": found.append(  # the line holding ``needle``
-        LintProblem(str(path), lines.of(subject, needle=needle), message, term))
+    def problem(subject, message: str, term: str = "", predicate=None, needle: str | None = None) -> None:
+        """A problem on the line of ``subject``, or of its ``predicate``, or of the words ``needle`` in its block."""
+        found.append(LintProblem(str(path), lines.of(subject, predicate, needle), message, term))
 
     _undefined(graph, vocabulary, problem, lines)
     _statements(graph, vocabulary, problem)
@@ -195,8 +194,8 @@ def _offsets(graph: Graph, path: Path, vocabulary: Vocabulary, problem) -> None:
         except LookupError:
             nearest = "the text is nowhere in the source"
         where = ", ".join(f"{a}–{b}" for a, b in spans)
-        problem.at(holder, f"oa:start {spans[0][0]}", f"text is not at its offsets {where}: the source holds "
-                   f"{join_fragments(source_text, spans)[:60]!r} there", nearest)
+        problem(holder, f"text is not at its offsets {where}: the source holds "
+                f"{join_fragments(source_text, spans)[:60]!r} there", nearest, needle=f"oa:start {spans[0][0]}")
 
 
 def _duplicates(graph: Graph, problem) -> None:

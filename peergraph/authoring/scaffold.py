@@ -99,6 +99,10 @@ def scaffold(layout: Layout, source_path: Path, code_id: str, out: Path | None =
     index = ConceptIndex(layout.concepts_file, references,
                          lambda text: [normalize(text[a:b]) for a, b in statement_spans(text, 0, len(text), cues)])
     credential, found = _credential(text)
+    if prefix is not None and (prefix in PREFIXES or prefix in _declared_prefixes(references)
+                               or not re.fullmatch(r"[A-Za-z][\w-]*", prefix)):
+        raise PeergraphError(f"--prefix {prefix}: taken by another code or vocabulary, or not a Turtle prefix; "
+                             "choose another. Nothing was written.")
     code = Code(code_id, prefix or _free_prefix(code_id, references), title or split.title.split(' | ')[0] or code_id,
                 jurisdiction, copy.name, hashlib.sha256(text.encode("utf-8")).hexdigest(), credential, found)
     turtle, counts = write_draft(code, text, split, cues, index)
@@ -134,11 +138,13 @@ def _credential(text: str) -> tuple[str, str]:
     return "CREDENTIAL", "the text names no credential by an abbreviation: name it"
 
 
+def _declared_prefixes(code_files: list[Path]) -> set[str]:
+    return {prefix for path in code_files for prefix in _PREFIX_DECLARED.findall(path.read_text(encoding="utf-8"))}
+
+
 def _free_prefix(code_id: str, references: list[Path]) -> str:
     """The initials of the id's parts, with a number added if another code declares them."""
-    taken = set()
-    for path in references:
-        taken.update(_PREFIX_DECLARED.findall(path.read_text(encoding="utf-8")))
+    taken = _declared_prefixes(references)
     base = "".join(part[0] for part in code_id.split("-") if part) or "code"
     if not base[0].isalpha():
         base = "c" + base
