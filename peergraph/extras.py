@@ -11,6 +11,7 @@ EXTRA_OF_MODULE = {
     "starlette": "serve",
     "uvicorn": "serve",
     "httptools": "serve",
+    "rank_bm25": "authoring",
 }
 
 

@@ -17,6 +17,6 @@ from peergraph.scenarios.reference import scenario_reference
 DOCUMENTS = (("docs/scenario-vocabulary.html", scenario_reference),)
 
 
-def build(layout: Layout, dist: Path | None = None) -> tuple[Built, list[Path]]:
-    """Check the graph and write the release, with every page in ``DOCUMENTS``."""
-    return build_graph(layout, dist, DOCUMENTS)
+def build(layout: Layout, dist: Path | None = None, include_drafts: bool = False) -> tuple[Built, list[Path]]:
+    """Check the graph and write the release, with every page in ``DOCUMENTS`` (draft codes only if asked)."""
+    return build_graph(layout, dist, DOCUMENTS, include_drafts)

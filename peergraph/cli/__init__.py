@@ -25,6 +25,7 @@ from peergraph.output import emit
 from peergraph.cli.publish import add_commands as _publish_commands
 from peergraph.cli.queries import add_commands as _query_commands
 from peergraph.cli.report import add_commands as _report_commands
+from peergraph.cli.authoring import add_commands as _authoring_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +78,8 @@ def _graph_commands(commands) -> None:
                     "SHACL shapes, QC queries and provenance check, then write the release into dist/ "
                     "(replaced whole) and print a summary. Nothing is written if a check fails.")
     build_cmd.add_argument("--out", type=Path, default=None, help="release folder (default: dist/)")
+    build_cmd.add_argument("--include-drafts", action="store_true",
+                           help="put draft codes (with suggestions awaiting review) in the release too")
     add_format(build_cmd, help="the summary as a table or as JSON (default: table)", deprecated_json=True)
     build_cmd.set_defaults(run=_build)
 
@@ -90,12 +93,14 @@ def _graph_commands(commands) -> None:
 
 def _build(args) -> int:
     layout = layout_of(args)
-    built, files = build(layout, args.out)
+    built, files = build(layout, args.out, include_drafts=args.include_drafts)
     figures = summary(built)
     if args.format == "json":
         emit(json.dumps(figures, indent=2) + "\n")
     else:
         print(format_summary(figures))
+        if figures["drafts"] and not args.include_drafts:
+            print(f"kept out of the release until reviewed (or built with --include-drafts): {', '.join(figures['drafts'])}")
         print(f"wrote {len(files)} files to {(args.out or layout.dist)}")
     return 0
 
@@ -106,6 +111,8 @@ def _validate(args) -> int:
     if args.format == "json":
         return emit(json.dumps({"valid": True, **figures}, indent=2) + "\n")
     print(f"the knowledge graph is valid: {figures['codes']} codes, {figures['provisions']} provisions")
+    for line in _drafts_line(figures):
+        print(line)
     return 0
 
 
@@ -143,6 +150,7 @@ COMMAND_GROUPS = [
     _check_commands,
     _serve_commands,
     _publish_commands,
+    _authoring_commands,
 ]
 
 
@@ -158,5 +166,15 @@ def format_summary(figures: dict) -> str:
         f"thresholds:   {figures['thresholds']}",
         f"triples:      {figures['triples_asserted']} asserted, {figures['triples_inferred']} inferred",
         f"seconds:      {seconds.get('total', sum(seconds.values())):.2f} ({steps})",
+        *_drafts_line(figures),
     ])
+
+
+def _drafts_line(figures: dict) -> list[str]:
+    drafts = figures.get("drafts") or {}
+    if not drafts:
+        return []
+    codes = ", ".join(f"{name} ({count})" for name, count in drafts.items())
+    return [f"drafts:       {len(drafts)} code(s) with {figures['suggestions_awaiting_review']} suggestion(s) "
+            f"awaiting review: {codes}"]
 

@@ -21,7 +21,7 @@ from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
 from peergraph.graph.derived import derived_labels, derived_texts, version_stamps
 from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
-from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
 from peergraph.graph.reasoning import entailments, read_schema
 from peergraph.output import staged_folder
 from peergraph.graph.release import release_prefixes, write_release
@@ -47,6 +47,7 @@ class Built:
     inferred: int
     seconds: dict[str, float] = field(default_factory=dict)
     derived: dict[str, set] = field(default_factory=dict)  # version IRIs and labels: see ``derive``
+    drafts: dict[str, int] = field(default_factory=dict)  # named graph of a draft code → suggestions awaiting review
 
     def released(self) -> dict[str, set]:
         """Each named graph as the release holds it: its reasoned triples and what the build derives."""
@@ -131,15 +132,20 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     if problems:
         raise ValidationFailed(problems)
     asserted = sum(len(graph) for graph in corpus.graphs.values())
-    return Built(corpus, reasoned, store, asserted, inferred, seconds, derived)
+    drafts = {str(row["graph"]): int(row["count"]) for row in select(store, DRAFTS_QUERY)}
+    return Built(corpus, reasoned, store, asserted, inferred, seconds, derived, drafts)
 
 
 # A page of the release made by a later stage: its path in the release, and how to make it.
 Documents = Sequence[tuple[str, Callable[[Layout, ox.Store], str]]]
 
 
-def build(layout: Layout, dist: Path | None = None, documents: Documents = ()) -> tuple[Built, list[Path]]:
+def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
+          include_drafts: bool = False) -> tuple[Built, list[Path]]:
     """Check the graph and write the release files; ``dist/`` changes only on success, and whole.
+
+    A draft code (one with suggestions awaiting review) is checked with the others but left out
+    of the release, and of the summary's counts, unless ``include_drafts``.
 
     ``documents`` are pages that later stages make from the checked graph (``peergraph.pipeline``
     names them): each is a path in the release and a function of the layout and the store.
@@ -153,6 +159,9 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = ()) -
         docs = _start_docs(layout, staging.path / "docs")
         try:
             built = check(layout)
+            if not include_drafts:
+                for name in built.drafts:
+                    built.store.remove_graph(ox.NamedNode(name))
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 _finish_docs(docs)
@@ -239,6 +248,14 @@ WHERE {
 }
 """
 
+# Each code graph holding suggestions that await review (a draft), and how many it holds.
+DRAFTS_QUERY = """
+PREFIX pg: <https://w3id.org/peergraph/ontology#>
+SELECT ?graph (COUNT(DISTINCT ?suggestion) AS ?count) WHERE {
+  GRAPH ?graph { ?suggestion a pg:Suggestion }
+} GROUP BY ?graph ORDER BY ?graph
+"""
+
 KINDS_QUERY = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 SELECT ?kind (COUNT(DISTINCT ?statement) AS ?count) WHERE {
@@ -259,6 +276,8 @@ def summary(built: Built) -> dict:
         "triples_asserted": built.asserted,
         "triples_inferred": built.inferred,
         "seconds": {step: round(value, 3) for step, value in built.seconds.items()},
+        "drafts": {name.rsplit("/", 1)[-1]: count for name, count in built.drafts.items()},
+        "suggestions_awaiting_review": sum(built.drafts.values()),
     }
 
 
@@ -271,5 +290,7 @@ def knowledge_graph(layout: Layout) -> ox.Store:
     if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         store = ox.Store()
         store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
-        return store
+        # A release built without the draft codes does not answer for them: check afresh.
+        if all(store.contains_named_graph(ox.NamedNode(code_graph_name(p))) for p in layout.code_files):
+            return store
     return check(layout).store
