@@ -1,0 +1,108 @@
+"""The workbench over HTTP: POST /check answers what `peergraph check -f json` prints, with the
+command's input checks; the explorer's form is the scenario vocabulary; the comparison and the
+document pages read from the graph."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from peergraph.endpoint.explore import CHECK_BYTES
+from peergraph.endpoint.server import serving
+from peergraph.endpoint.service import Settings
+from peergraph.scenarios.verdicts import Checker, as_json
+
+from .conftest import ROOT
+
+GIFT = ROOT / "data" / "scenarios" / "forms" / "gift-example.json"
+
+
+@pytest.fixture(scope="module")
+def site(built, layout):
+    with serving(built.store, layout, Settings(workers=1, time_limit=10)) as url:
+        yield url
+
+
+def post(url: str, body: bytes, media: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": media})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_check_answers_what_the_command_prints(site, layout, built):
+    status, answer = post(site + "/check", GIFT.read_bytes(), "application/json")
+    command = json.loads(as_json(Checker(layout, built.store).check([GIFT])))
+    assert status == 200
+    [served], [printed] = answer["scenarios"], command["scenarios"]
+    assert served["file"] == "scenario.json" and served["verdicts"] == printed["verdicts"]
+    verdicts = {v["code"]: v for v in served["verdicts"]}
+    # Illinois V-b: "gifts valued over $25 … without consulting their Peer Supervisor": $40, not consulted.
+    assert verdicts["illinois-ncrs"]["verdict"] == "violates"
+    assert "valued over $25" in verdicts["illinois-ncrs"]["findings"][0]["text"]
+
+
+def test_check_takes_turtle_and_code_fields_like_the_command(site):
+    turtle = (ROOT / "data" / "scenarios" / "forms" / "gift-example.ttl").read_bytes()
+    status, answer = post(site + "/check?code=illinois-ncrs", turtle, "text/turtle")
+    assert status == 200
+    assert [v["code"] for v in answer["scenarios"][0]["verdicts"]] == ["illinois-ncrs"]
+
+
+@pytest.mark.parametrize("body, media, said", [
+    (b"garbage", "text/turtle", "scenario.ttl: invalid Turtle"),
+    (b'{"type": "Scenario", "id": "#s", "act": [{"type": "GiftAccepted", "amont": 20}]}', "application/json",
+     "scenario.json: unknown term pg:amont; did you mean pg:amount?"),
+    (b'{"type": "Scenario", "id": "#s", "act": [{"type": "GiftAccepted", "amont": 20}]}', "application/json",
+     "needs amount: add pg:amount"),
+    (b"{}", "text/plain", "send text/turtle or application/json"),
+])
+def test_check_refuses_bad_input_with_the_commands_sentences(site, body, media, said):
+    status, answer = post(site + "/check", body, media)
+    assert status in (400, 415)
+    assert any(said in problem for problem in answer["problems"]), answer
+    assert not any("/tmp" in problem for problem in answer["problems"])
+
+
+def test_check_refuses_an_unknown_code_and_a_body_over_the_limit(site):
+    status, answer = post(site + "/check?code=nowhere", GIFT.read_bytes(), "application/json")
+    assert status == 400 and "unknown code 'nowhere'" in answer["problems"][0]
+    status, answer = post(site + "/check", b" " * (CHECK_BYTES + 1), "text/turtle")
+    assert status == 413 and "limit" in answer["problems"][0]
+
+
+def test_an_uploaded_turtle_file_comes_back_as_the_json_the_check_reads(site):
+    turtle = (ROOT / "data" / "scenarios" / "loans.ttl").read_bytes()
+    status, documents = post(site + "/explore/scenario", turtle, "text/turtle")
+    assert status == 200
+    _, from_turtle = post(site + "/check", turtle, "text/turtle")
+    _, from_json = post(site + "/check", json.dumps(documents).encode(), "application/json")
+    verdicts = lambda answer: {(s["scenario"].rpartition("#")[2], v["code"]): v["verdict"]
+                               for s in answer["scenarios"] for v in s["verdicts"]}
+    assert verdicts(from_json) == verdicts(from_turtle) and verdicts(from_json)
+
+
+def test_the_form_is_the_scenario_vocabulary(site, sparql):
+    _, page = get(site + "/explore/vocabulary")
+    vocabulary = json.loads(page)
+    kinds = {str(row["k"]).rpartition("#")[2] for row in sparql(
+        "SELECT ?k WHERE { ?k rdfs:subClassOf pg:Act ; skos:definition ?d FILTER(?k != pg:Act) }")}
+    assert {k["kind"] for k in vocabulary["kinds"]} == kinds
+    required = {(str(row["k"]).rpartition("#")[2], str(row["f"]).rpartition("#")[2])
+                for row in sparql("SELECT ?k ?f WHERE { ?k pg:requiresFact ?f }")}
+    shown = {(k["kind"], f["fact"]) for k in vocabulary["kinds"] for f in k["facts"] if f["required"]}
+    assert shown == required
+    gift = next(k for k in vocabulary["kinds"] if k["kind"] == "GiftAccepted")
+    consulted = next(c for c in gift["circumstances"] if c["value"] == "supervisorConsulted")
+    assert "Illinois NCRS" in consulted["codes"]   # Illinois V-b's exception: "without consulting their Peer Supervisor"

@@ -1,0 +1,89 @@
+"""The workbench in a real headless Chromium: a scenario built with the form gets the expected
+verdicts, and its link restores it; a provision page and a comparison show what the graph holds.
+Screenshots are kept in the test artifacts folder for a reader to look at."""
+
+import json
+from .test_web import ARTIFACTS, browser, site  # noqa: F401 (fixtures)
+
+
+def wait_for(browser, condition, seconds=30):
+    from selenium.webdriver.support.wait import WebDriverWait
+    return WebDriverWait(browser, seconds).until(condition)
+
+
+def shot(browser, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1280, max(1600, browser.execute_script("return document.body.scrollHeight")))
+    browser.save_screenshot(str(ARTIFACTS / name))
+    browser.set_window_size(1280, 1600)
+
+
+def verdict_of(browser, code: str) -> str:
+    from selenium.webdriver.common.by import By
+    cards = browser.find_elements(By.CSS_SELECTOR, f'.verdict[data-code="{code}"]')
+    return cards[0].get_attribute("data-verdict") if cards else ""
+
+
+def test_a_scenario_built_with_the_form_gets_its_verdicts(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.select import Select
+
+    browser.get(site + "/explore")
+    wait_for(browser, lambda d: d.find_element(By.ID, "act1-kind"))
+    Select(browser.find_element(By.ID, "act1-kind")).select_by_visible_text("gift accepted")
+    amount = browser.find_element(By.ID, "act1-amount")
+    amount.send_keys("40")
+    Select(browser.find_element(By.ID, "act1-currency")).select_by_visible_text("US dollar")
+    Select(browser.find_element(By.ID, "act1-withPerson")).select_by_visible_text("a person: person served")
+    browser.find_element(By.ID, "act1-supervisorConsulted-doesNotHold").send_keys(Keys.SPACE)  # by keyboard
+    # Illinois V-b: "Specialists shall not accept gifts valued over $25 … without consulting their Peer Supervisor".
+    wait_for(browser, lambda d: verdict_of(d, "illinois-ncrs") == "violates")
+    card = browser.find_element(By.CSS_SELECTOR, '.verdict[data-code="illinois-ncrs"]')
+    assert "Illinois NCRS V – b" in card.text and "valued over $25" in card.text
+    # Virginia Conduct 3 forbids gifts "of significant value" and sets no amount: needs judgment, naming the term.
+    virginia = browser.find_element(By.CSS_SELECTOR, '.verdict[data-code="virginia-dbhds-cprs"]')
+    assert verdict_of(browser, "virginia-dbhds-cprs") == "needs judgment" and "significant value" in virginia.text
+    shot(browser, "explore-gift-40.png")
+
+    amount.send_keys(Keys.CONTROL, "a")
+    amount.send_keys("20")
+    wait_for(browser, lambda d: verdict_of(d, "illinois-ncrs") == "complies")
+    took = int(browser.find_element(By.ID, "verdicts").get_attribute("data-took"))
+    assert took > 0
+
+    shared = browser.current_url
+    assert "#s=" in shared
+    browser.get(site + "/")
+    browser.get(shared)
+    wait_for(browser, lambda d: verdict_of(d, "illinois-ncrs") == "complies")
+    assert browser.find_element(By.ID, "act1-amount").get_attribute("value") == "20"
+    assert browser.find_element(By.ID, "act1-supervisorConsulted-doesNotHold").is_selected()
+    downloaded = browser.find_element(By.ID, "download-json").get_attribute("href")
+    [scenario] = json.loads(_data(downloaded))
+    assert scenario["act"][0]["amount"] == 20 and scenario["act"][0]["doesNotHold"] == ["supervisorConsulted"]
+    assert "pg:amount 20" in _data(browser.find_element(By.ID, "download-turtle").get_attribute("href"))
+
+
+def test_every_form_field_has_a_label(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.select import Select
+
+    browser.get(site + "/explore")
+    wait_for(browser, lambda d: d.find_element(By.ID, "act1-kind"))
+    Select(browser.find_element(By.ID, "act1-kind")).select_by_visible_text("gift accepted")
+    unlabelled = browser.execute_script("""
+        return [...document.querySelectorAll('input:not([type=hidden]), select')]
+          .filter(f => !f.labels || f.labels.length === 0).map(f => f.id || f.name);""")
+    assert unlabelled == []
+    external = browser.execute_script("""
+        return [...document.querySelectorAll('script[src], link[href], img[src]')]
+          .map(e => e.src || e.href).filter(u => !u.startsWith(location.origin));""")
+    assert external == []
+
+
+def _data(url: str) -> str:
+    from urllib.parse import unquote
+    assert url.startswith("data:")
+    return unquote(url.partition(",")[2])
+
