@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from peergraph.endpoint import explore
+from peergraph.endpoint import compare, explore
 from peergraph.endpoint.negotiation import FORMAT_FIELDS, GRAPH_TYPES, named_format, negotiate, with_charset
 from peergraph.endpoint.pages import WEB, local_path, render_resource
 from peergraph.endpoint.pool import Job, QueryFailed
@@ -190,6 +190,7 @@ def create_app(endpoint: Endpoint):
         Route("/api/queries", named_queries, methods=["GET"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *explore.routes(endpoint, templates),
+        *compare.routes(endpoint, templates),
         Route("/resource", resource, methods=["GET"]),
         Route("/{path:path}", resource, methods=["GET"]),
         Route("/{path:path}", read_only, methods=["PUT", "POST", "DELETE", "PATCH"]),
