@@ -106,3 +106,78 @@ def test_the_form_is_the_scenario_vocabulary(site, sparql):
     gift = next(k for k in vocabulary["kinds"] if k["kind"] == "GiftAccepted")
     consulted = next(c for c in gift["circumstances"] if c["value"] == "supervisorConsulted")
     assert "Illinois NCRS" in consulted["codes"]   # Illinois V-b's exception: "without consulting their Peer Supervisor"
+
+
+IL, VA = "https://w3id.org/peergraph/code/illinois-ncrs", "https://w3id.org/peergraph/code/virginia-dbhds-cprs"
+
+
+def test_the_comparison_covers_every_concept_either_code_addresses(built, sparql):
+    from peergraph.crosswalk.compare import compare
+    rows = compare(built.store, IL, VA)
+    concepts = {str(r["c"]) for r in sparql("""SELECT DISTINCT ?c WHERE {
+        ?p pg:inVersion/pg:versionOf ?code ; pg:expresses/pg:concerns ?c . VALUES ?code { <%s> <%s> } }""" % (IL, VA))}
+    assert {row.concept for row in rows} == concepts
+
+
+def test_gifts_illinois_against_virginia(built):
+    from peergraph.crosswalk.compare import compare
+    gifts = next(row for row in compare(built.store, IL, VA) if row.concept.endswith("/gifts"))
+    assert any("valued over $25" in s.text for s in gifts.a)
+    assert any("items of significant value" in s.text for s in gifts.b)
+    [link] = gifts.links
+    # Virginia sets no amount ("significant value"): only "intersects with" holds under every reading.
+    assert link.relationship == "intersects with" and link.computed and link.vague == ["significant value"]
+    assert "Conduct 3" in gifts.b_requires and "significant value" in gifts.b_requires
+
+
+def test_an_asserted_relationship_is_read_from_a_to_b(built):
+    from peergraph.crosswalk.compare import compare
+    # asserted.ttl: Illinois V-c (focal) is a superset of Virginia Conduct 5 (reference).
+    [row] = [r for r in compare(built.store, VA, IL) if r.concept.endswith("/sexual-relationship-person-served")]
+    [link] = [l for l in row.links if l.b.endswith("/V-c")]
+    assert link.relationship == "subset of" and not link.computed
+    assert "reaches situations A's rule does not" in row.b_requires
+    [row] = [r for r in compare(built.store, IL, VA) if r.concept.endswith("/sexual-relationship-person-served")]
+    assert [l.relationship for l in row.links if l.a.endswith("/V-c")] == ["superset of"] and not row.b_requires
+
+
+def test_what_b_requires_where_a_is_silent(built):
+    from peergraph.crosswalk.compare import compare
+    lending = next(row for row in compare(built.store, IL, VA) if row.concept.endswith("/lending-borrowing"))
+    assert not lending.a and "A says nothing" in lending.b_requires
+
+
+def test_the_code_that_sets_a_standard_is_found_from_its_text(built, code_iris):
+    from peergraph.crosswalk.compare import similarity, standard_setters
+    [setter] = standard_setters(built.store)
+    assert setter["code"] == VA and setter["phrase"] == "substantially similar"
+    assert "the principles must be substantially similar to what is below" in setter["text"]
+    result = similarity(built.store, IL, VA)
+    by_label = {p["label"]: p for s in result["sections"] for p in s["provisions"]}
+    assert by_label["Virginia DBHDS CPRS Conduct 5"]["closeness"] == "at least as broad"
+    gifts = by_label["Virginia DBHDS CPRS Conduct 3"]
+    assert gifts["closeness"] == "needs judgment" and '"significant value"' in gifts["caveat"]
+    assert "Virginia DBHDS CPRS Introduction 1" not in by_label   # the standard itself is not a principle
+    assert sum(result["counts"].values()) == result["total"] == len(by_label)
+
+
+def test_compare_page_csv_and_refusals(site):
+    status, page = get(site + "/compare?a=illinois-ncrs&b=virginia-dbhds-cprs")
+    assert status == 200 and 'data-concept="gifts"' in page and "valued over $25" in page
+    assert "view=similar" in page
+    status, text = get(site + "/compare?a=illinois-ncrs&b=virginia-dbhds-cprs&format=csv")
+    header, *lines = text.splitlines()
+    assert header.startswith("concept,concept_label,a_provisions") and any(",gifts," in l for l in lines)
+    status, text = get(site + "/compare?a=illinois-ncrs&b=nowhere")
+    assert status == 400 and "unknown code 'nowhere'" in text
+    status, text = get(site + "/compare?a=virginia-dbhds-cprs&b=illinois-ncrs&view=similar")
+    assert status == 400 and "sets no standard" in text
+
+
+def test_compare_from_the_command_line(capsys):
+    from peergraph.cli import main
+    assert main(["compare", "illinois-ncrs", "virginia-dbhds-cprs", "-f", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("concept,") and any(",gifts," in line for line in lines)
+    assert main(["compare", "illinois-ncrs", "nowhere"]) == 2
+    assert "unknown code 'nowhere'" in capsys.readouterr().err
