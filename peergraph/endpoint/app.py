@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from peergraph.endpoint import compare, explore
+from peergraph.endpoint import code_pages, compare, explore
+from peergraph.endpoint.documents import unknown_term_html
 from peergraph.endpoint.negotiation import FORMAT_FIELDS, GRAPH_TYPES, named_format, negotiate, with_charset
 from peergraph.endpoint.pages import WEB, local_path, render_resource
 from peergraph.endpoint.pool import Job, QueryFailed
@@ -170,6 +171,9 @@ def create_app(endpoint: Endpoint):
         triples = await run_in_threadpool(endpoint.describe, iri)
         terms = await run_in_threadpool(endpoint.describe_terms, iri)
         if not triples and not terms:
+            page = unknown_term_html(iri, (docs / "ontology.html").is_file())
+            if page:   # a term of another vocabulary: say what it is
+                return HTMLResponse(page)
             return refuse(404, f"<{iri}> is not in the graph; the page / lists the concepts and codes")
         offered = ["text/html", *GRAPH_TYPES]
         media = named_format(request.query_params.getlist("format"), offered, True) or \
@@ -181,14 +185,19 @@ def create_app(endpoint: Endpoint):
             everything = triples + [triple for _, about in terms for triple in about]
             body = ox.serialize(everything, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
             return Response(body, media_type=with_charset(media), headers={**headers, **cors})
-        html = await run_in_threadpool(render_resource, templates, endpoint, iri, triples, terms)
+        html = None if request.query_params.get("view") == "triples" else \
+            await run_in_threadpool(code_pages.render, templates, endpoint, iri)
+        html = html or await run_in_threadpool(render_resource, templates, endpoint, iri, triples, terms)
         return HTMLResponse(html, headers=headers)
 
+    docs = endpoint.layout.dist / "docs"
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/api/queries", named_queries, methods=["GET"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+        # The ontology documentation the build wrote, where ontology terms' pages point.
+        *([Mount("/docs", StaticFiles(directory=docs), name="docs")] if docs.is_dir() else []),
         *explore.routes(endpoint, templates),
         *compare.routes(endpoint, templates),
         Route("/resource", resource, methods=["GET"]),
