@@ -181,3 +181,60 @@ def test_compare_from_the_command_line(capsys):
     assert lines[0].startswith("concept,") and any(",gifts," in line for line in lines)
     assert main(["compare", "illinois-ncrs", "nowhere"]) == 2
     assert "unknown code 'nowhere'" in capsys.readouterr().err
+
+
+def test_a_provision_page_reads_as_a_document(site, sparql):
+    status, page = get(site + "/code/illinois-ncrs/V-b")
+    assert status == 200
+    assert "Specialists shall not accept gifts valued over $25 from individuals they are providing services to" in page
+    assert "gift value greater than 25 US dollar" in page          # the threshold in plain words
+    assert "without consulting their Peer Supervisor and documenting the situation" in page   # the exception
+    [offsets] = sparql("""PREFIX oa: <http://www.w3.org/ns/oa#> SELECT ?s ?e WHERE {
+        <https://w3id.org/peergraph/code/illinois-ncrs/V-b> pg:textFragment/oa:hasSelector [ oa:start ?s ; oa:end ?e ] }""")
+    assert f"Characters {offsets['s']}–{offsets['e']} of" in page and "V – a. Specialists shall not use coercion" in page
+    # Other codes on gifts, with the crosswalk's relationship read from this provision.
+    assert 'data-provision="conduct-3"' in page and "intersects with" in page
+    assert "?view=triples" in page
+    status, raw = get(site + "/code/illinois-ncrs/V-b?view=triples")
+    assert status == 200 and '<a href="/ontology#expresses">expresses</a>' in raw
+
+
+def test_a_statement_page_is_its_provision_page_marked(site):
+    status, page = get(site + "/code/illinois-ncrs/V-b-s1")
+    assert status == 200 and 'id="focus-note"' in page and "Illinois NCRS V – b, statement 1 (prohibition)" in page
+
+
+def test_a_code_page_lists_its_sections_in_source_order_and_its_coverage(site, sparql):
+    status, page = get(site + "/code/virginia-dbhds-cprs")
+    headings = [str(r["h"]) for r in sparql("""SELECT ?h WHERE { ?s pg:inVersion/pg:versionOf
+        <https://w3id.org/peergraph/code/virginia-dbhds-cprs> ; pg:heading ?h ; pg:position ?p } ORDER BY ?p""")]
+    positions = [page.index(heading) for heading in headings]
+    assert status == 200 and positions == sorted(positions)
+    assert "DBHDS Code of Ethical Conduct for Peer Recovery Specialists" in page   # dct:title as the text states it
+    tops = [str(r["l"]) for r in sparql("SELECT ?l WHERE { ?c skos:topConceptOf ?s ; skos:prefLabel ?l }")]
+    coverage = page[page.index('id="coverage"'):]
+    from markupsafe import escape
+    assert tops and all(str(escape(label)) in coverage for label in tops)
+
+
+def test_an_alignment_page(site):
+    status, page = get(site + "/crosswalk/il-V-c--va-conduct-5--sexual-relationship-person-served")
+    assert status == 200 and "Illinois NCRS V – c is superset of Virginia DBHDS CPRS Conduct 5" in page
+    assert "asserted by a reader" in page and "sexual activities or intimate relations with peers that I serve" in page
+
+
+@pytest.mark.parametrize("iri", ["http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                                 "http://www.w3.org/2004/02/skos/core#Concept"])
+def test_a_term_of_another_vocabulary_is_never_a_bare_404(site, iri):
+    from urllib.parse import quote
+    status, page = get(site + "/resource?iri=" + quote(iri, safe=""))
+    assert status == 200 and "<html" in page.lower()
+
+
+def test_each_statements_own_words_are_marked_in_the_text():
+    from peergraph.endpoint.documents import _marked
+    text = "I will not lend. I will not borrow."
+    first, second = {"words": "I will not lend."}, {"words": "I will not borrow."}
+    assert _marked(text, [second, first]) == [("I will not lend.", first), (" ", None), ("I will not borrow.", second)]
+    assert _marked(text, [{"words": ""}]) == [(text, {"words": ""})]   # one statement: the whole text is its words
+    assert _marked(text, [first, {"words": ""}]) == [("I will not lend.", first), (" I will not borrow.", None)]

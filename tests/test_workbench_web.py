@@ -87,3 +87,51 @@ def _data(url: str) -> str:
     assert url.startswith("data:")
     return unquote(url.partition(",")[2])
 
+
+
+def test_a_provision_page_shows_its_text_and_its_neighbours(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/code/virginia-dbhds-cprs/conduct-3")
+    text = browser.find_element(By.ID, "verbatim").text
+    assert "I will not accept money or items of significant value from people that I serve." in text
+    vague = browser.find_element(By.ID, "statements").text
+    assert "\u201csignificant value\u201d" in vague and "needs judgment" in vague
+    neighbours = browser.find_elements(By.CSS_SELECTOR, "#neighbours li")
+    illinois = [n.text for n in neighbours if n.get_attribute("data-provision") == "V-b"]
+    assert illinois and "valued over $25" in illinois[0] and "intersects with" in illinois[0]
+    shot(browser, "provision-virginia-conduct-3.png")
+    browser.find_element(By.ID, "raw").click()
+    assert browser.find_element(By.ID, "statements").is_displayed()   # the raw page's statement table
+
+
+def test_a_comparison_and_the_substantially_similar_view(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/compare?a=illinois-ncrs&b=virginia-dbhds-cprs")
+    gifts = browser.find_element(By.CSS_SELECTOR, '#comparison tr[data-concept="gifts"]').text
+    assert "valued over $25" in gifts and "significant value" in gifts and "intersects with" in gifts
+    shot(browser, "compare-illinois-virginia.png")
+    browser.find_element(By.ID, "similar-virginia-dbhds-cprs").click()
+    conduct5 = browser.find_element(By.CSS_SELECTOR, 'tr[data-provision="conduct-5"]')
+    assert conduct5.get_attribute("data-closeness") == "at least as broad" and "Illinois NCRS V – c" in conduct5.text
+    summary = browser.find_element(By.ID, "summary").text
+    assert "rests on a vague term" in summary and "substantially similar" in browser.find_element(By.TAG_NAME, "header").text
+    shot(browser, "similar-illinois-to-virginia.png")
+
+
+def test_the_results_table_keeps_verbatim_text_readable(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.select import Select
+
+    browser.get(site + "/")
+    wait_for(browser, lambda d: d.find_element(By.ID, "named-query").get_attribute("data-loaded"))
+    Select(browser.find_element(By.ID, "named-query")).select_by_value("concept-side-by-side")
+    browser.find_element(By.ID, "run").click()
+    wait_for(browser, ready.presence_of_element_located((By.CSS_SELECTOR, "#result-table tbody tr")))
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#result-table thead th")]
+    column = headers.index("text") + 1
+    widths = [cell.size["width"] for cell in browser.find_elements(By.CSS_SELECTOR, f"#result-table tbody td:nth-child({column})")]
+    assert min(widths) >= 250, widths   # about 36 characters; it was about 80 px
+    shot(browser, "results-concept-side-by-side.png")
