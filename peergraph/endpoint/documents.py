@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from peergraph.crosswalk.compare import TURNED, WORDS
+from peergraph.graph.layout import BASE
 from peergraph.graph.store import select
 from peergraph.namespaces import PREFIXES
 
@@ -169,8 +170,10 @@ def _context(layout, page: dict) -> dict | None:
 
 def unknown_term_html(iri: str, docs_served: bool) -> str | None:
     """A page for a term of a known vocabulary that the graph does not describe (``rdf:type`` …)."""
+    if iri.startswith(BASE):   # the project's own IRIs: one the graph does not hold is not there
+        return None
     for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        if iri.startswith(namespace) and namespace != PREFIXES.get("pg"):
+        if iri.startswith(namespace):
             name = iri[len(namespace):]
             docs = ('<a href="/docs/ontology.html">the ontology documentation</a>' if docs_served
                     else "the ontology documentation (<code>dist/docs/ontology.html</code>, written by <code>peergraph build</code>)")
