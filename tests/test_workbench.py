@@ -238,3 +238,9 @@ def test_each_statements_own_words_are_marked_in_the_text():
     assert _marked(text, [second, first]) == [("I will not lend.", first), (" ", None), ("I will not borrow.", second)]
     assert _marked(text, [{"words": ""}]) == [(text, {"words": ""})]   # one statement: the whole text is its words
     assert _marked(text, [first, {"words": ""}]) == [("I will not lend.", first), (" I will not borrow.", None)]
+
+
+def test_a_check_past_the_time_limit_is_answered_503(built, layout):
+    with serving(built.store, layout, Settings(workers=1, time_limit=0.001)) as url:
+        status, answer = post(url + "/check", GIFT.read_bytes(), "application/json")
+    assert status == 503 and "took over" in answer["problems"][0]

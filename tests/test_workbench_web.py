@@ -52,6 +52,18 @@ def test_a_scenario_built_with_the_form_gets_its_verdicts(browser, site):
     took = int(browser.find_element(By.ID, "verdicts").get_attribute("data-took"))
     assert took > 0
 
+    # A second act: lending money to a person served. Virginia Conduct 4: "I will not lend or borrow
+    # from the peers that I serve"; the scenario's verdict is the gravest of its acts'.
+    browser.find_element(By.ID, "add-act").send_keys(Keys.ENTER)
+    Select(browser.find_element(By.ID, "act2-kind")).select_by_visible_text("lending")
+    Select(browser.find_element(By.ID, "act2-withPerson")).select_by_visible_text("a person: person served")
+    wait_for(browser, lambda d: verdict_of(d, "virginia-dbhds-cprs") == "violates")
+    assert "Virginia DBHDS CPRS Conduct 4" in browser.find_element(
+        By.CSS_SELECTOR, '.verdict[data-code="virginia-dbhds-cprs"]').text
+    assert verdict_of(browser, "illinois-ncrs") == "complies"
+    browser.find_element(By.XPATH, "//button[text()='Remove act 2']").click()
+    wait_for(browser, lambda d: verdict_of(d, "virginia-dbhds-cprs") == "needs judgment")
+
     shared = browser.current_url
     assert "#s=" in shared
     browser.get(site + "/")
@@ -65,7 +77,19 @@ def test_a_scenario_built_with_the_form_gets_its_verdicts(browser, site):
     assert "pg:amount 20" in _data(browser.find_element(By.ID, "download-turtle").get_attribute("href"))
 
 
-def test_every_form_field_has_a_label(browser, site):
+def test_an_uploaded_turtle_file_fills_the_form(browser, site):
+    from selenium.webdriver.common.by import By
+    from .conftest import ROOT
+
+    browser.get(site + "/explore")
+    wait_for(browser, lambda d: d.find_element(By.ID, "act1-kind"))
+    browser.find_element(By.ID, "upload").send_keys(str(ROOT / "data" / "scenarios" / "forms" / "gift-example.ttl"))
+    wait_for(browser, lambda d: verdict_of(d, "illinois-ncrs") == "violates")
+    assert browser.find_element(By.ID, "act1-amount").get_attribute("value") == "40"
+    assert "gift card" in browser.find_element(By.ID, "scenario-title").get_attribute("value")
+
+
+def test_the_explorer_is_labelled_offline_and_readable(browser, site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select
 
@@ -80,6 +104,18 @@ def test_every_form_field_has_a_label(browser, site):
         return [...document.querySelectorAll('script[src], link[href], img[src]')]
           .map(e => e.src || e.href).filter(u => !u.startsWith(location.origin));""")
     assert external == []
+    # WCAG AA: every text against the background it is drawn on, at least 4.5:1.
+    low = browser.execute_script("""
+        const rgb = c => c.match(/[\\d.]+/g).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                   .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const background = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+                                   if (c.length < 4 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+        return [...document.querySelectorAll('body *')].filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+          .map(el => { const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(background(el));
+                       return [el.tagName + '.' + el.className, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; })
+          .filter(([, ratio]) => ratio < 4.5);""")
+    assert low == []
 
 
 def _data(url: str) -> str:
