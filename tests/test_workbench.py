@@ -219,7 +219,7 @@ def test_a_code_page_lists_its_sections_in_source_order_and_its_coverage(site, s
 
 def test_an_alignment_page(site):
     status, page = get(site + "/crosswalk/il-V-c--va-conduct-5--sexual-relationship-person-served")
-    assert status == 200 and "Illinois NCRS V – c is superset of Virginia DBHDS CPRS Conduct 5" in page
+    assert status == 200 and "Illinois NCRS V – c is a superset of Virginia DBHDS CPRS Conduct 5" in page
     assert "asserted by a reader" in page and "sexual activities or intimate relations with peers that I serve" in page
 
 
@@ -244,3 +244,10 @@ def test_a_check_past_the_time_limit_is_answered_503(built, layout):
     with serving(built.store, layout, Settings(workers=1, time_limit=0.001)) as url:
         status, answer = post(url + "/check", GIFT.read_bytes(), "application/json")
     assert status == 503 and "took over" in answer["problems"][0]
+
+
+def test_a_concept_page_gives_its_place_in_the_scheme_and_its_alignments(site):
+    status, page = get(site + "/concept/gifts")
+    assert status == 200 and 'href="/concept/boundaries"' in page      # pgc:gifts skos:broader pgc:boundaries
+    assert "Illinois NCRS V – b intersects with Virginia DBHDS CPRS Conduct 3" in page
+    assert "valued over $25" in page and "?view=triples" in page

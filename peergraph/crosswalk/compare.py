@@ -59,6 +59,9 @@ STANDARD_SETTERS = _Q + """SELECT DISTINCT ?code ?provision ?phrase ?text WHERE 
 BINDING = {"duty", "prohibition"}
 # Read from B's side, the relationship of A to B turns around (the vocabulary's set relations).
 TURNED = {PG + "subsetOf": PG + "supersetOf", PG + "supersetOf": PG + "subsetOf"}
+# The relationship as a verb, for a sentence "A … B".
+AS_VERB = {"equal": "is equal to", "subset of": "is a subset of", "superset of": "is a superset of",
+           "intersects with": "intersects with", "no relationship": "has no relationship with"}
 WORDS = {PG + "equal": "equal", PG + "subsetOf": "subset of", PG + "supersetOf": "superset of",
          PG + "intersectsWith": "intersects with", PG + "noRelationship": "no relationship"}
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
+from peergraph.crosswalk.compare import AS_VERB
 from peergraph.endpoint import code_pages, compare, explore
 from peergraph.endpoint.documents import unknown_term_html
 from peergraph.endpoint.negotiation import FORMAT_FIELDS, GRAPH_TYPES, named_format, negotiate, with_charset
@@ -64,6 +65,7 @@ def create_app(endpoint: Endpoint):
                             lstrip_blocks=True)
     templates.filters["local"] = local_path
     templates.filters["short"] = local_name
+    templates.filters["as_verb"] = lambda relationship: AS_VERB.get(relationship, relationship)
     templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
     cors = {"Access-Control-Allow-Origin": "*"}
     settings = endpoint.settings

@@ -39,6 +39,17 @@ ALIGNMENT = _Q + """SELECT ?focal ?focalLabel ?focalText ?reference ?referenceLa
   ?focal rdfs:label ?focalLabel ; pg:verbatimText ?focalText . ?reference rdfs:label ?referenceLabel ; pg:verbatimText ?referenceText .
   OPTIONAL { ?this pg:alignmentRationale ?rationale } OPTIONAL { ?this pg:restsOnVagueTerm/pg:phrase ?phrase }
 } GROUP BY ?focal ?focalLabel ?focalText ?reference ?referenceLabel ?referenceText ?relationship ?computed ?rationale ?concept ?conceptLabel"""
+CONCEPT = _Q + """SELECT ?label ?definition ?broader ?broaderLabel WHERE {
+  ?this a skos:Concept ; skos:prefLabel ?label . OPTIONAL { ?this skos:definition ?definition }
+  OPTIONAL { ?this skos:broader ?broader . ?broader skos:prefLabel ?broaderLabel FILTER NOT EXISTS {
+    ?this skos:broader ?nearer . ?nearer skos:broader+ ?broader FILTER(?nearer != ?broader) } }
+} LIMIT 1"""
+NARROWER = _Q + """SELECT ?narrower ?label WHERE { ?narrower skos:broader ?this ; skos:prefLabel ?label .
+  FILTER NOT EXISTS { ?narrower skos:broader ?between . ?between skos:broader+ ?this FILTER(?between != ?this) } } ORDER BY ?label"""
+CONCEPT_ALIGNMENTS = _Q + """SELECT ?alignment ?focalLabel ?relationship ?referenceLabel ?computed WHERE {
+  ?alignment pg:alignedOn ?this ; pg:focalProvision/rdfs:label ?focalLabel ; pg:relationship ?relationship ;
+             pg:referenceProvision/rdfs:label ?referenceLabel ; pg:computed ?computed .
+} ORDER BY ?focalLabel ?referenceLabel"""
 PREFIX_XSD_RDF = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
 
 
@@ -59,6 +70,8 @@ def render(templates, endpoint, iri: str) -> str | None:
                        computed=rows[0]["computed"].toPython() is True, vague=[v for v in row["vague"].split("|") if v])
             return templates.get_template("alignment.html.j2").render(**row)
         return None
+    if "http://www.w3.org/2004/02/skos/core#Concept" in types:
+        return concept_page(templates, endpoint, iri)
     owner = select(store, OWNER, {"this": URIRef(iri)})
     if owner:
         page = provision_context(store, endpoint.layout, str(owner[0]["provision"]), focus=iri)
@@ -82,3 +95,20 @@ def code_context(store: ox.Store, iri: str) -> dict:
     coverage = [{"iri": str(r["concept"]), "label": str(r["label"]), "provisions": int(r["provisions"])}
                 for r in select(store, COVERAGE, this)]
     return {**meta, "iri": iri, "dates": dates, "sections": list(sections.values()), "coverage": coverage}
+
+
+def concept_page(templates, endpoint, iri: str) -> str | None:
+    """A concept: its definition, where it sits in the scheme, each code's texts side by side, the alignments on it."""
+    store, this = endpoint.store, {"this": URIRef(iri)}
+    rows = select(store, CONCEPT, this)
+    if not rows:
+        return None
+    data = endpoint.page_data()["data"]
+    alignments = [{"iri": str(r["alignment"]), "focal": str(r["focalLabel"]), "reference": str(r["referenceLabel"]),
+                   "relationship": WORDS.get(str(r["relationship"]), str(r["relationship"])),
+                   "basis": "computed" if r["computed"].toPython() is True else "asserted"}
+                  for r in select(store, CONCEPT_ALIGNMENTS, this)]
+    return templates.get_template("concept.html.j2").render(
+        iri=iri, **{k: ("" if v is None else str(v)) for k, v in rows[0].items()},
+        narrower=[{"iri": str(r["narrower"]), "label": str(r["label"])} for r in select(store, NARROWER, this)],
+        concept={"codes": data["codes"], "texts": data["side_by_side"].get(iri, {})}, alignments=alignments)
