@@ -251,3 +251,15 @@ def test_a_concept_page_gives_its_place_in_the_scheme_and_its_alignments(site):
     assert status == 200 and 'href="/concept/boundaries"' in page      # pgc:gifts skos:broader pgc:boundaries
     assert "Illinois NCRS V – b intersects with Virginia DBHDS CPRS Conduct 3" in page
     assert "valued over $25" in page and "?view=triples" in page
+
+
+def test_the_offsets_link_shows_the_provision_marked_in_its_source(site):
+    import re
+    from html import unescape
+    _, page = get(site + "/code/illinois-ncrs/V-b")
+    link = unescape(re.search(r'id="offsets" href="([^"]+)"', page).group(1))
+    status, source = get(site + link.partition("#")[0])
+    marked = re.search(r'<strong id="at">(.*?)</strong>', source, re.S).group(1)
+    assert status == 200 and unescape(marked) == ("Specialists shall not accept gifts valued over $25 from individuals they "
+                                                  "are providing services to without consulting their Peer Supervisor and "
+                                                  "documenting the situation.")

@@ -188,7 +188,7 @@ def create_app(endpoint: Endpoint):
             body = ox.serialize(everything, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
             return Response(body, media_type=with_charset(media), headers={**headers, **cors})
         html = None if request.query_params.get("view") == "triples" else \
-            await run_in_threadpool(code_pages.render, templates, endpoint, iri)
+            await run_in_threadpool(code_pages.render, templates, endpoint, iri, request.query_params)
         html = html or await run_in_threadpool(render_resource, templates, endpoint, iri, triples, terms)
         return HTMLResponse(html, headers=headers)
 

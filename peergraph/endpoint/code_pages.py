@@ -7,7 +7,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from peergraph.crosswalk.compare import WORDS
-from peergraph.endpoint.documents import _Q, OWNER, PG, kind_of, provision_context
+from peergraph.endpoint.documents import _Q, OWNER, PG, kind_of, provision_context, source_context
 from peergraph.graph.store import select
 
 CODE = _Q + """SELECT ?label ?title ?alt ?version ?versionLabel ?issuer ?credential ?jurisdiction ?basis ?file WHERE {
@@ -53,7 +53,7 @@ CONCEPT_ALIGNMENTS = _Q + """SELECT ?alignment ?focalLabel ?relationship ?refere
 PREFIX_XSD_RDF = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
 
 
-def render(templates, endpoint, iri: str) -> str | None:
+def render(templates, endpoint, iri: str, params=None) -> str | None:
     """The document page of ``iri``, or None when it is not a provision, a part of one, a code or an alignment."""
     store = endpoint.store
     types = kind_of(store, iri)
@@ -70,6 +70,10 @@ def render(templates, endpoint, iri: str) -> str | None:
                        computed=rows[0]["computed"].toPython() is True, vague=[v for v in row["vague"].split("|") if v])
             return templates.get_template("alignment.html.j2").render(**row)
         return None
+    if PG + "SourceText" in types:
+        params = params or {}
+        page = source_context(store, endpoint.layout, iri, params.get("start", ""), params.get("end", ""))
+        return templates.get_template("source.html.j2").render(**page) if page else None
     if "http://www.w3.org/2004/02/skos/core#Concept" in types:
         return concept_page(templates, endpoint, iri)
     owner = select(store, OWNER, {"this": URIRef(iri)})

@@ -158,7 +158,7 @@ def _context(layout, page: dict) -> dict | None:
     """The source text around the provision, read from the source file at its offsets."""
     if not page["file"] or not page["start"]:
         return None
-    path = layout.root / "data" / "sources" / page["file"]
+    path = layout.sources_dir / page["file"]
     try:
         source = path.read_text(encoding="utf-8")
     except OSError:
@@ -166,6 +166,23 @@ def _context(layout, page: dict) -> dict | None:
     start, end = int(page["start"]), int(page["end"])
     return {"before": source[max(0, start - CONTEXT_CHARS):start], "text": source[start:end],
             "after": source[end:end + CONTEXT_CHARS], "start": start, "end": end, "file": page["file"]}
+
+
+SOURCE = _Q + "SELECT ?file WHERE { ?this a pg:SourceText ; pg:fileName ?file }"
+
+
+def source_context(store: ox.Store, layout, iri: str, start: str, end: str) -> dict | None:
+    """A source text whole, the characters ``start`` to ``end`` (code points, end exclusive) marked."""
+    rows = select(store, SOURCE, {"this": URIRef(iri)})
+    if not rows:
+        return None
+    try:
+        text = (layout.sources_dir / str(rows[0]["file"])).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    at = (int(start), int(end)) if start.isdigit() and end.isdigit() and int(start) <= int(end) <= len(text) else None
+    runs = [(text[:at[0]], False), (text[at[0]:at[1]], True), (text[at[1]:], False)] if at else [(text, False)]
+    return {"iri": iri, "file": str(rows[0]["file"]), "runs": runs, "at": at}
 
 
 def unknown_term_html(iri: str, docs_served: bool) -> str | None:
