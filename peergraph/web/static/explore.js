@@ -243,6 +243,7 @@ async function check(docs) {
   $("problems").replaceChildren();
   $("check-status").textContent = `Checked in ${took} ms.`;
   showVerdicts(body.scenarios[0]);
+  $("verdicts").dataset.checked = Number($("verdicts").dataset.checked || 0) + 1;   // verdicts drawn so far
 }
 
 function provisionLink(iri, label) {
