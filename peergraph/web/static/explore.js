@@ -267,6 +267,7 @@ function showVerdicts(scenario) {
       if (Array.isArray(f.readings) && f.readings.length) item.append(readings(f.readings));
       card.append(item);
     }
+    if (Array.isArray(v.readings) && v.readings.length) card.append(readings(v.readings));
     if (v.verdict === "complies" && v.checked_against.length) {
       const p = el("p", {class: "muted"}, "Checked against ");
       v.checked_against.forEach((c, i) => { if (i) p.append("; "); p.append(provisionLink(c.provision, c.label)); });
