@@ -89,6 +89,24 @@ def test_an_uploaded_turtle_file_fills_the_form(browser, site):
     assert "gift card" in browser.find_element(By.ID, "scenario-title").get_attribute("value")
 
 
+def test_a_circumstance_no_code_reads_for_the_act_survives_the_form(browser, site, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    scenario = tmp_path / "law.ttl"
+    scenario.write_text("""@prefix pg: <https://w3id.org/peergraph/ontology#> .
+<#law> a pg:Scenario ; pg:act [ a pg:GiftAccepted ; pg:withPerson <#p> ; pg:amount 5 ; pg:currency pg:usDollar ;
+    pg:holds pg:requiredByLaw ] .
+<#p> a pg:PersonServed .
+""")
+    browser.get(site + "/explore")
+    wait_for(browser, lambda d: d.find_element(By.ID, "act1-kind"))
+    browser.find_element(By.ID, "upload").send_keys(str(scenario))
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".verdict"))
+    assert browser.find_element(By.ID, "act1-requiredByLaw-holds").is_selected()
+    [document] = json.loads(_data(browser.find_element(By.ID, "download-json").get_attribute("href")))
+    assert document["act"][0]["holds"] == ["requiredByLaw"]
+
+
 def test_the_explorer_is_labelled_offline_and_readable(browser, site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select

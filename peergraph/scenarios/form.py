@@ -111,6 +111,8 @@ def form_vocabulary(store: ox.Store, shapes_store: ox.Store) -> dict:
         "personFacts": [{**field(r["fact"], r["label"], r["definition"]), "domain": _name(r["domain"])}
                         for r in shared if str(r["domain"]) != PG + "Act"],
         "personClasses": {p["value"]: _superclasses(store, PG + p["value"]) for p in persons},
+        "circumstances": [{"value": _name(c), "label": label, "codes": []}
+                          for c, label in sorted(circumstance_labels.items(), key=lambda item: item[1])],
         "prefixes": {name: PREFIXES[name] for name in ("pg", "pgc", "dct")},
         "codes": [{"value": str(r["code"]), "label": str(r["label"])} for r in select(store, CODES)],
     }

@@ -93,25 +93,31 @@ function actBody(body, kindName, prefix) {
   for (const fact of kind.facts) body.append(factControl(fact, prefix, 0));
   if (kind.circumstances.length) {
     const box = el("fieldset", {class: "circumstances"}, el("legend", {text: "Circumstances the codes read for this act"}));
-    for (const c of kind.circumstances) {
-      const group = el("fieldset", {class: "circumstance", "data-circumstance": c.value});
-      group.append(el("legend", {text: c.label}));
-      for (const [value, text] of [["holds", "yes"], ["doesNotHold", "no"], ["", "unknown"]]) {
-        const id = `${prefix}-${c.value}-${value || "unknown"}`;
-        group.append(el("input", {type: "radio", id, name: `${prefix}-${c.value}`, value, checked: value === ""}),
-                     el("label", {for: id, text}));
-      }
-      group.append(el("span", {class: "hint", text: "read by " + c.codes.join(", ")}));
-      box.append(group);
-    }
+    for (const c of kind.circumstances) box.append(circumstance(c, prefix));
     body.append(box);
   }
   const more = V.actFacts.filter(f => !own.has(f.fact));
-  if (more.length) {
-    const details = el("details", {}, el("summary", {text: "More facts any act may state"}));
+  const read = new Set(kind.circumstances.map(c => c.value));
+  const others = V.circumstances.filter(c => !read.has(c.value));
+  if (more.length || others.length) {
+    const details = el("details", {}, el("summary", {text: "More facts and circumstances any act may state"}));
     for (const fact of more) details.append(factControl(fact, prefix, 0));
+    for (const c of others) details.append(circumstance(c, prefix));
     body.append(details);
   }
+}
+
+// One circumstance as yes / no / unknown (unknown: stated neither way).
+function circumstance(c, prefix) {
+  const group = el("fieldset", {class: "circumstance", "data-circumstance": c.value});
+  group.append(el("legend", {text: c.label}));
+  for (const [value, text] of [["holds", "yes"], ["doesNotHold", "no"], ["", "unknown"]]) {
+    const id = `${prefix}-${c.value}-${value || "unknown"}`;
+    group.append(el("input", {type: "radio", id, name: `${prefix}-${c.value}`, value, checked: value === ""}),
+                 el("label", {for: id, text}));
+  }
+  if (c.codes.length) group.append(el("span", {class: "hint", text: "read by " + c.codes.join(", ")}));
+  return group;
 }
 
 // The form as the JSON scenario format (one scenario, in a list as the shipped examples are).
@@ -163,6 +169,7 @@ function fromDocument(doc) {
       for (const name of [].concat(act[state] || [])) {
         const radio = document.getElementById(`${prefix}-${name}-${state}`);
         if (radio) radio.checked = true;
+        if (radio && radio.closest("details")) radio.closest("details").open = true;
       }
   }
   if (!actCount) addAct();
