@@ -107,6 +107,27 @@ def test_a_circumstance_no_code_reads_for_the_act_survives_the_form(browser, sit
     assert document["act"][0]["holds"] == ["requiredByLaw"]
 
 
+def test_several_people_and_a_family_link_survive_the_form(browser, site, tmp_path):
+    from selenium.webdriver.common.by import By
+    from .conftest import ROOT
+
+    text = (ROOT / "data" / "scenarios" / "reporting.ttl").read_text()
+    block = text[text.index("<#abuse-child-reported> a pg:Scenario"):]
+    block = block[:block.index("\n\n")]
+    scenario = tmp_path / "reported.ttl"
+    scenario.write_text(text[:text.index("\n\n")] + "\n\n" + block + "\n")   # the prefixes, then the one scenario
+    browser.get(site + "/explore")
+    wait_for(browser, lambda d: d.find_element(By.ID, "act1-kind"))
+    browser.find_element(By.ID, "upload").send_keys(str(scenario))
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".verdict"))
+    [document] = json.loads(_data(browser.find_element(By.ID, "download-json").get_attribute("href")))
+    act = document["act"][0]
+    assert sorted(act["reportedTo"]) == ["protectiveAgency", "supervisor"]
+    person = act["withPerson"]
+    assert person["type"] == "FamilyMemberOfPersonServed" and person["isChild"] is True
+    assert person["familyMemberOf"]["type"] == "PersonServed"
+
+
 def test_the_explorer_is_labelled_offline_and_readable(browser, site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select

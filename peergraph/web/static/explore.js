@@ -42,20 +42,36 @@ function factControl(fact, prefix, depth) {
   } else if (fact.input === "choice") {
     control = el("select", {id});
     options(control, fact.options, "not stated");
-  } else {
-    control = el("select", {id});
-    options(control, [
-      ...fact.options.map(o => ({value: "new:" + o.value, label: "a person: " + o.label, group: "someone in the scenario"})),
-      ...(fact.actors || []).map(o => ({value: o.value, label: o.label, group: "a role the codes name"}))], "not stated");
-    const person = el("div", {class: "person"});
-    control.addEventListener("change", () => personFacts(control, person, id, depth));
-    wrap.append(control, el("p", {class: "hint", id: id + "-hint", text: fact.definition}), person);
-    control.setAttribute("aria-describedby", id + "-hint");
+  } else {   // a person: one or more, each a new person of a class or a role the codes name
+    Object.assign(wrap, {fact, depth});   // for the slots added when a file names several people
+    wrap.append(el("div", {class: "slots"}), el("p", {class: "hint", id: id + "-hint", text: fact.definition}));
+    addSlot(wrap, fact, id, depth);
+    if (depth === 0) {
+      const more = el("button", {type: "button", class: "secondary", text: `Add another: ${fact.label}`});
+      more.addEventListener("click", () => addSlot(wrap, fact, id, depth).querySelector("select").focus());
+      wrap.append(more);
+    }
     return wrap;
   }
   wrap.append(control, el("p", {class: "hint", id: id + "-hint", text: fact.definition}));
   control.setAttribute("aria-describedby", id + "-hint");
   return wrap;
+}
+
+function addSlot(wrap, fact, id, depth) {
+  const slots = wrap.querySelector(".slots"), n = slots.children.length;
+  const slotId = n ? `${id}-${n + 1}` : id;
+  const slot = el("div", {class: "slot"});
+  if (n) slot.append(el("label", {for: slotId, text: `${fact.label} (${n + 1})`}));
+  const control = el("select", {id: slotId, "aria-describedby": id + "-hint"});
+  options(control, [
+    ...fact.options.map(o => ({value: "new:" + o.value, label: "a person: " + o.label, group: "someone in the scenario"})),
+    ...(fact.actors || []).map(o => ({value: o.value, label: o.label, group: "a role the codes name"}))], "not stated");
+  const person = el("div", {class: "person"});
+  control.addEventListener("change", () => personFacts(control, person, slotId, depth));
+  slot.append(control, person);
+  slots.append(slot);
+  return slot;
 }
 
 function personFacts(select, holder, prefix, depth) {
@@ -142,15 +158,22 @@ function toDocument() {
 function readFacts(holder, into, nodeId) {
   for (const wrap of holder.querySelectorAll(":scope > .fact, :scope > details > .fact, :scope > fieldset > .fact")) {
     const control = wrap.querySelector("input, select"), value = control.value, fact = wrap.dataset.fact;
+    if (wrap.dataset.input === "person") {
+      const values = [...wrap.querySelectorAll(":scope > .slots > .slot")].map((slot, i) => {
+        const chosen = slot.querySelector("select").value;
+        if (!chosen.startsWith("new:")) return chosen;
+        const person = {id: `${nodeId}-${fact}${i ? "-" + (i + 1) : ""}`, type: chosen.slice(4)};
+        const facts = slot.querySelector(".person-facts");
+        if (facts) readFacts(facts, person, person.id);
+        return person;
+      }).filter(v => v !== "");
+      if (values.length) into[fact] = values.length === 1 ? values[0] : values;
+      continue;
+    }
     if (value === "") continue;
     if (wrap.dataset.input === "number") into[fact] = Number(value);
     else if (wrap.dataset.input === "boolean") into[fact] = value === "true";
-    else if (wrap.dataset.input === "person" && value.startsWith("new:")) {
-      const person = {id: `${nodeId}-${fact}`, type: value.slice(4)};
-      const facts = wrap.querySelector(".person-facts");
-      if (facts) readFacts(facts, person, person.id);
-      into[fact] = person;
-    } else into[fact] = value;
+    else into[fact] = value;
   }
 }
 
@@ -177,14 +200,18 @@ function fromDocument(doc) {
 
 function fillFacts(holder, node) {
   for (const wrap of holder.querySelectorAll(":scope > .fact, :scope > details > .fact, :scope > fieldset > .fact")) {
-    const value = [].concat(node[wrap.dataset.fact] ?? [])[0];
+    const values = [].concat(node[wrap.dataset.fact] ?? []), value = values[0];
     if (value === undefined) continue;
     const control = wrap.querySelector("input, select");
-    if (wrap.dataset.input === "person" && typeof value === "object") {
-      control.value = "new:" + value.type;
-      control.dispatchEvent(new Event("change"));
-      const facts = wrap.querySelector(".person-facts");
-      if (facts) fillFacts(facts, value);
+    if (wrap.dataset.input === "person") {
+      values.forEach((each, i) => {
+        const slot = i === 0 ? wrap.querySelector(".slot") : addSlot(wrap, wrap.fact, control.id, wrap.depth);
+        const select = slot.querySelector("select");
+        select.value = typeof each === "object" ? "new:" + each.type : String(each);
+        select.dispatchEvent(new Event("change"));
+        const facts = slot.querySelector(".person-facts");
+        if (facts && typeof each === "object") fillFacts(facts, each);
+      });
     } else control.value = String(value);
     if (wrap.parentElement.tagName === "DETAILS") wrap.parentElement.open = true;
   }
