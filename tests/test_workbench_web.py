@@ -14,6 +14,7 @@ def wait_for(browser, condition, seconds=30):
 def shot(browser, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(1280, max(1600, browser.execute_script("return document.body.scrollHeight")))
+    browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(ARTIFACTS / name))
     browser.set_window_size(1280, 1600)
 

@@ -44,7 +44,7 @@ function factControl(fact, prefix, depth) {
     options(control, fact.options, "not stated");
   } else {   // a person: one or more, each a new person of a class or a role the codes name
     Object.assign(wrap, {fact, depth});   // for the slots added when a file names several people
-    wrap.append(el("div", {class: "slots"}), el("p", {class: "hint", id: id + "-hint", text: fact.definition}));
+    wrap.append(el("p", {class: "hint", id: id + "-hint", text: fact.definition}), el("div", {class: "slots"}));
     addSlot(wrap, fact, id, depth);
     if (depth === 0) {
       const more = el("button", {type: "button", class: "secondary", text: `Add another: ${fact.label}`});
