@@ -396,7 +396,7 @@ def test_the_editor_gets_every_named_query_with_example_values(client, layout):
 def test_a_concept_page_shows_the_codes_texts_side_by_side(client):
     page = client.get("/concept/gifts", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "<h1>gifts</h1>" in page.text
-    side = page.text[page.text.index('id="side-by-side"'):page.text.index('id="statements"')]
+    side = page.text[page.text.index('id="side-by-side"'):page.text.index('id="alignments"')]
     assert GIFTS_IL.replace("$", "$") in side and GIFTS_VA in side
     assert 'href="/code/illinois-ncrs/V-b"' in side and "not addressed" in side
 

@@ -17,6 +17,7 @@ from peergraph.graph.build import ValidationFailed, check, summary
 from peergraph.pipeline import build
 from peergraph.cli.scenarios import add_commands as _check_commands
 from peergraph.cli.options import accept_root_everywhere, add_format, layout_of
+from peergraph.cli.compare import add_commands as _compare_commands
 from peergraph.cli.crosswalk import add_commands as _crosswalk_commands
 from peergraph.cli.diff import add_commands as _diff_commands
 from peergraph.errors import PeergraphError
@@ -146,6 +147,7 @@ COMMAND_GROUPS = [
     _query_commands,
     _diff_commands,
     _crosswalk_commands,
+    _compare_commands,
     _report_commands,
     _check_commands,
     _serve_commands,

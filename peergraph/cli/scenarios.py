@@ -14,7 +14,7 @@ from peergraph.output import emit, write_atomically
 from peergraph.graph.context import json_context
 from peergraph.scenarios.reading import MAX_FILE_BYTES
 from peergraph.scenarios.shapes import shacl_report
-from peergraph.scenarios.verdicts import Checker, Outcome
+from peergraph.scenarios.verdicts import Checker, Outcome, as_json
 from peergraph.namespaces import local_name
 
 FORMATS = ("table", "json", "turtle")
@@ -95,21 +95,6 @@ def _context(args) -> int:
 
     layout = layout_of(args)
     return emit(json.dumps({"@context": json_context(knowledge_graph(layout))}, indent=2) + "\n")
-
-
-def as_json(outcome: Outcome) -> str:
-    return json.dumps({"scenarios": [{
-        "scenario": s.scenario, "file": s.file, "title": s.title, "acts": s.acts,
-        "verdicts": [{
-            "code": v.code, "verdict": v.verdict,
-            "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
-                          "statement": f.provision.statement, "statement_text": f.provision.words,
-                          "text": f.provision.text, "message": f.message, "shape": f.shape,
-                          "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
-            "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
-            "readings": [c.as_json() for c in v.readings],
-        } for v in s.codes],
-    } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"
 
 
 def as_table(outcome: Outcome) -> str:

@@ -17,6 +17,9 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
+from peergraph.crosswalk.compare import AS_VERB
+from peergraph.endpoint import code_pages, compare, explore
+from peergraph.endpoint.documents import unknown_term_html
 from peergraph.endpoint.negotiation import FORMAT_FIELDS, GRAPH_TYPES, named_format, negotiate, with_charset
 from peergraph.endpoint.pages import WEB, local_path, render_resource
 from peergraph.endpoint.pool import Job, QueryFailed
@@ -62,6 +65,7 @@ def create_app(endpoint: Endpoint):
                             lstrip_blocks=True)
     templates.filters["local"] = local_path
     templates.filters["short"] = local_name
+    templates.filters["as_verb"] = lambda relationship: AS_VERB.get(relationship, relationship)
     templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
     cors = {"Access-Control-Allow-Origin": "*"}
     settings = endpoint.settings
@@ -169,6 +173,9 @@ def create_app(endpoint: Endpoint):
         triples = await run_in_threadpool(endpoint.describe, iri)
         terms = await run_in_threadpool(endpoint.describe_terms, iri)
         if not triples and not terms:
+            page = unknown_term_html(iri, (docs / "ontology.html").is_file())
+            if page:   # a term of another vocabulary: say what it is
+                return HTMLResponse(page)
             return refuse(404, f"<{iri}> is not in the graph; the page / lists the concepts and codes")
         offered = ["text/html", *GRAPH_TYPES]
         media = named_format(request.query_params.getlist("format"), offered, True) or \
@@ -180,14 +187,21 @@ def create_app(endpoint: Endpoint):
             everything = triples + [triple for _, about in terms for triple in about]
             body = ox.serialize(everything, format=ox.RdfFormat.from_media_type(media), prefixes=_all_prefixes())
             return Response(body, media_type=with_charset(media), headers={**headers, **cors})
-        html = await run_in_threadpool(render_resource, templates, endpoint, iri, triples, terms)
+        html = None if request.query_params.get("view") == "triples" else \
+            await run_in_threadpool(code_pages.render, templates, endpoint, iri, request.query_params)
+        html = html or await run_in_threadpool(render_resource, templates, endpoint, iri, triples, terms)
         return HTMLResponse(html, headers=headers)
 
+    docs = endpoint.layout.dist / "docs"
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/api/queries", named_queries, methods=["GET"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+        # The ontology documentation the build wrote, where ontology terms' pages point.
+        *([Mount("/docs", StaticFiles(directory=docs), name="docs")] if docs.is_dir() else []),
+        *explore.routes(endpoint, templates),
+        *compare.routes(endpoint, templates),
         Route("/resource", resource, methods=["GET"]),
         Route("/{path:path}", resource, methods=["GET"]),
         Route("/{path:path}", read_only, methods=["PUT", "POST", "DELETE", "PATCH"]),

@@ -10,6 +10,7 @@ addressed*. A scenario's verdict for a code is the gravest of its acts'.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,3 +232,19 @@ def _as_written(result: Result) -> Result:
     if not any(isinstance(v, URIRef) and v.startswith(SCOPE_PREFIX) for v in result.row.values()):
         return result
     return Result(result.shape, as_written(result.focus), {k: as_written(v) for k, v in result.row.items()})
+
+
+def as_json(outcome: Outcome) -> str:
+    """The verdicts as `peergraph check -f json` prints them, and `POST /check` answers."""
+    return json.dumps({"scenarios": [{
+        "scenario": s.scenario, "file": s.file, "title": s.title, "acts": s.acts,
+        "verdicts": [{
+            "code": v.code, "verdict": v.verdict,
+            "findings": [{"verdict": f.verdict, "provision": f.provision.iri, "label": f.provision.label,
+                          "statement": f.provision.statement, "statement_text": f.provision.words,
+                          "text": f.provision.text, "message": f.message, "shape": f.shape,
+                          "act": {"iri": f.act.iri, "kind": f.act.kind, "label": f.act.label}} for f in v.findings],
+            "checked_against": [{"provision": p.iri, "label": p.label} for p in v.checked],
+            "readings": [c.as_json() for c in v.readings],
+        } for v in s.codes],
+    } for s in outcome.scenarios]}, indent=2, ensure_ascii=False) + "\n"

@@ -21,9 +21,11 @@ function cell(term) {
     a.href = localLink(term.value);
     a.textContent = term.value;
     td.appendChild(a);
+    td.className = "iri";
   } else {
     td.textContent = term.value;
     if (term.datatype && /#(integer|decimal|double)$/.test(term.datatype)) td.className = "num";
+    else if (term.value.length > 60) td.className = "long";   // verbatim text: kept readable, not squeezed
   }
   return td;
 }
