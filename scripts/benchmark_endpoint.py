@@ -13,8 +13,9 @@ ROUNDS times and interleaved so that the machine's other load falls on both alik
   requests were new (a miss at least) and how many repeated one sent before.
 
 For each phase: answers per second, p50/p99 latency, server CPU per answered query (the server
-and its worker processes, from /proc), and the resident memory of the same processes idle
-(started, data loaded, each question asked once) and the most seen under load. Before the
+and its worker processes, from /proc), and the resident memory of the same processes (RSS, and PSS,
+which divides pages shared between processes) idle (started, data loaded, each question asked
+once, the page drawn) and the most seen under load. Before the
 load, every question is asked of both servers and the answers' row counts compared. Bounded in
 time and clients; nothing leaves the machine. Needs Linux (/proc) and ``oxigraph`` (the
 ``services`` extra).
@@ -105,6 +106,31 @@ def _questions(vary: bool, seed: int) -> tuple[list[str], list]:
     return fixed, texts
 
 
+def _engine_parallelism(fixed: list[str]) -> float:
+    """CPU seconds per second of two threads asking the named questions of one pyoxigraph store:
+    about 2 where evaluation releases the interpreter lock, about 1 where it holds it."""
+    import pyoxigraph as ox
+
+    from peergraph.questions.queries import QUERY_PREFIXES
+
+    store = ox.Store()
+    store.bulk_load(path=str(ROOT / "dist" / "peergraph.nq"), format=ox.RdfFormat.N_QUADS)
+
+    def ask(rounds: int) -> None:
+        for _ in range(rounds):
+            for query in fixed:
+                store.query(query, prefixes=QUERY_PREFIXES, use_default_graph_as_union=True).serialize(
+                    format=ox.QueryResultsFormat.JSON)
+    ask(1)
+    threads = [threading.Thread(target=ask, args=(5,)) for _ in range(2)]
+    wall, cpu = time.perf_counter(), time.process_time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
 # -- the client ---------------------------------------------------------------------------------
 
 def _client(port, path, fixed, varied, until, offset, out) -> None:
@@ -171,16 +197,20 @@ def _cpu(pid: int) -> float:
     return total / TICKS
 
 
-def _rss(pid: int) -> int:
-    total = 0
+def _memory(pid: int) -> tuple[int, int]:
+    """Resident bytes of the process and its descendants: RSS (shared pages counted in every
+    process) and PSS (shared pages divided among the processes that share them)."""
+    rss = pss = 0
     for member in _tree(pid):
         try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
         except OSError:
             pass
-    return total
+    return rss, pss
 
 
 def _wait_for(port: int, process: subprocess.Popen, what: str) -> None:
@@ -236,15 +266,18 @@ def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict)
             rows = expected.setdefault(query, _rows(body))
             if rows != _rows(body):
                 raise SystemExit(f"{kind} answered {_rows(body)} rows where another server gave {rows}:\n{query}")
+        if kind != "oxigraph":   # the page's heatmap is drawn once, in a process of its own: done by now
+            connection.request("GET", "/", headers={"Accept": "text/html"})
+            connection.getresponse().read()
         connection.close()
         time.sleep(1)
-        idle = _rss(process.pid)
+        idle = _memory(process.pid)
         cpu_before = _cpu(process.pid)
         peak, sampling = [idle], threading.Event()
 
         def sample():
             while not sampling.wait(0.2):
-                peak.append(_rss(process.pid))
+                peak.append(_memory(process.pid))
         sampler = threading.Thread(target=sample)
         sampler.start()
         until = time.monotonic() + args.seconds
@@ -274,7 +307,8 @@ def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict)
             "rate": len(latencies) / args.seconds, "cpu": cpu / max(1, len(latencies)),
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "p99": sorted(latencies)[int(0.99 * len(latencies))] if latencies else float("nan"),
-            "idle": idle, "peak": max(peak), "new": len(set(sent)), "sent": len(sent)}
+            "idle": idle[0], "peak": max(rss for rss, _ in peak), "idle pss": idle[1],
+            "peak pss": max(pss for _, pss in peak), "new": len(set(sent)), "sent": len(sent)}
 
 
 def main() -> int:
@@ -289,6 +323,7 @@ def main() -> int:
     if not (ROOT / "dist" / "peergraph.nq").is_file():
         parser.error("dist/peergraph.nq is missing: run `peergraph build` first")
     fixed, varied = _questions(vary=True, seed=args.seed)
+    parallelism = _engine_parallelism(fixed)
     expected: dict = {}
     phases = ("oxigraph", "cache off", "cache on")
     measured: dict = {kind: [] for kind in phases}
@@ -298,25 +333,29 @@ def main() -> int:
     print(f"{args.clients} clients × {len(fixed)} named questions, {args.seconds:g} s per phase, "
           f"{args.rounds} rounds, 127.0.0.1, {os.cpu_count()} cores; medians of the rounds")
     print(f"{'phase':10} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/q':>9} "
-          f"{'idle MB':>8} {'peak MB':>8} {'errors':>7}")
+          f"{'idle MB':>8} {'peak MB':>8} {'idle PSS':>9} {'peak PSS':>9} {'errors':>7}")
     medians = {}
     for kind in phases:
         runs = measured[kind]
         row = {key: statistics.median(run[key] for run in runs)
-               for key in ("rate", "p50", "p99", "cpu", "idle", "peak")}
+               for key in ("rate", "p50", "p99", "cpu", "idle", "peak", "idle pss", "peak pss")}
         medians[kind] = row
         print(f"{kind:10} {row['rate']:10.0f} {1000 * row['p50']:8.1f} {1000 * row['p99']:8.1f} "
               f"{1000 * row['cpu']:9.2f} {row['idle'] / 1e6:8.0f} {row['peak'] / 1e6:8.0f} "
+              f"{row['idle pss'] / 1e6:9.0f} {row['peak pss'] / 1e6:9.0f} "
               f"{sum(len(run['errors']) for run in runs):7d}")
     base = medians["oxigraph"]
     for kind in ("cache off", "cache on"):
         row = medians[kind]
         print(f"{kind} / oxigraph: throughput {row['rate'] / base['rate']:.2f}×, CPU per query "
-              f"{row['cpu'] / base['cpu']:.2f}×, idle memory {row['idle'] / base['idle']:.1f}×, "
-              f"peak memory {row['peak'] / row['idle']:.2f}× its own idle")
+              f"{row['cpu'] / base['cpu']:.2f}×, idle memory {row['idle'] / base['idle']:.1f}× "
+              f"(PSS {row['idle pss'] / base['idle pss']:.1f}×), peak memory {row['peak'] / row['idle']:.2f}× "
+              f"its own idle and {row['peak'] / base['idle']:.1f}× oxigraph's idle")
     on = measured["cache on"][-1]
     print(f"cache on: {on['sent']} requests, {on['new']} distinct (each a miss the first time), "
           f"{on['sent'] - on['new']} repeating one sent before (last round)")
+    print(f"two threads querying one pyoxigraph store use {parallelism:.2f} cores (2: evaluation releases the "
+          "interpreter lock; 1: it holds it, and only processes run queries side by side)")
     errors = [error for runs in measured.values() for run in runs for error in run["errors"]]
     for error in errors[:5]:
         print(f"  error: {error}")

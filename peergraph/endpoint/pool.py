@@ -30,12 +30,12 @@ import queue
 import threading
 import time
 
-from peergraph.endpoint.processes import FairQueue as _FairQueue, Worker as _Worker
+from peergraph.endpoint.processes import FairQueue as _FairQueue, NotIsolated, PoolNotStarted, Worker as _Worker
 from peergraph.endpoint.worker import RESULT_BYTES_LIMIT, Job, QueryFailed, isolate_from_network
 from peergraph.endpoint.worker import run as run_worker
 
-__all__ = ["Job", "QueryFailed", "Pool", "PoolNotStarted", "NotIsolated", "RESULT_BYTES_LIMIT",
-           "isolate_from_network", "run_worker", "_FairQueue", "_Worker"]
+__all__ = ["Job", "QueryFailed", "Pool", "PoolNotStarted", "NotIsolated", "RESULT_BYTES_LIMIT", "isolate_from_network",
+           "run_worker", "_FairQueue", "_Worker"]
 
 LONG_AFTER = 0.2            # seconds of CPU: most named questions take a few milliseconds
 CHECK_EVERY = 0.05          # seconds between looks at a running query's CPU time
@@ -44,14 +44,6 @@ START_TIMEOUT = 60.0        # seconds a worker may take to load the graph
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)   # seconds between tries to start a worker; the last repeats
 
 log = logging.getLogger(__name__)
-
-
-class PoolNotStarted(Exception):
-    """The workers did not start; the message says why."""
-
-
-class NotIsolated(PoolNotStarted):
-    """The workers cannot be cut off from the network here, and that was required."""
 
 
 class Pool:
@@ -65,15 +57,13 @@ class Pool:
         self.size, self.time_limit, self.queue_limit = size, time_limit, queue_limit
         self.require_isolation, self.retry_delays = require_isolation, retry_delays
         self.isolate = isolate_from_network   # looked up now: a worker imports its module afresh
-        self.idle = _FairQueue()
-        self.lock = threading.Lock()
+        self.idle, self.lock = _FairQueue(), threading.Lock()
         self.live: set[_Worker] = set()   # ready workers, idle or busy
         self.starting = 0                 # workers being started in the background
         self.long_running = 0             # workers whose query has used LONG_AFTER seconds of CPU
         self.start_failure: str | None = None   # why the last start failed, until one succeeds
         self.known_long: collections.OrderedDict[bytes, None] = collections.OrderedDict()
-        self.closed = False
-        self._closing = threading.Event()
+        self.closed, self._closing = False, threading.Event()
         workers = []
         try:
             workers = [self._launch() for _ in range(size)]
@@ -97,8 +87,8 @@ class Pool:
         self.isolated = self.isolation_problem is None
 
     def _launch(self) -> _Worker:
-        # CPU per query, past which a worker ends itself: never reached while this server lives,
-        # as a query uses at most as much CPU as the time it had.
+        # A CPU budget per query past which a worker ends itself, never reached while this server
+        # lives (a query uses at most as much CPU as the time it had).
         return _Worker(self.data_path, self.prefixes, self.row_limit, 2 * self.time_limit + 5, self.isolate,
                        self.require_isolation)
 
@@ -190,8 +180,8 @@ class Pool:
 
     def _too_many_long(self, what_happened: str) -> QueryFailed:
         running = f"{self.size} long {'query is' if self.size == 1 else 'queries are'} running already"
-        return QueryFailed(503, f"{running}, the most this endpoint runs at once, {what_happened}; "
-                                "try again shortly, or narrow it")
+        return QueryFailed(503, f"{running}, the most this endpoint runs at once, {what_happened}; try again "
+                                "shortly, or narrow it")
 
     def _worker_for_long_query(self) -> _Worker:
         """A worker started for a query known to be long, counted as long from the start."""
@@ -221,13 +211,11 @@ class Pool:
 
     def _remember(self, key: bytes, long: bool) -> None:
         with self.lock:
+            self.known_long.pop(key, None)
             if long:
                 self.known_long[key] = None
-                self.known_long.move_to_end(key)
-                while len(self.known_long) > KNOWN_LONG:
+                if len(self.known_long) > KNOWN_LONG:
                     self.known_long.popitem(last=False)
-            else:
-                self.known_long.pop(key, None)
 
     # -- queries ---------------------------------------------------------------------------------
 

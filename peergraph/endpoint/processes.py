@@ -21,6 +21,14 @@ _LAUNCHER = ("import json, sys; sys.path[:0] = json.loads(sys.argv[2]); "
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+class PoolNotStarted(Exception):
+    """The workers did not start; the message says why."""
+
+
+class NotIsolated(PoolNotStarted):
+    """The workers cannot be cut off from the network here, and that was required."""
+
+
 class Worker:
     def __init__(self, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
                  require_isolation: bool):

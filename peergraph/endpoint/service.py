@@ -127,6 +127,21 @@ class Endpoint:
             return check_query(text, self.graph_set, PREFIXES)
         return self.long_checks.check(text, self.graph_set, PREFIXES)
 
+    def cached(self, asked: tuple) -> tuple[bytes | None, str | None]:
+        """The answer and its media type to a request ``(text, accept, default graphs, named graphs,
+        formats)`` asked before, or (None, None). (The cache keeps a request's checked job too.)"""
+        job = self.cache.get(asked)
+        answer = None if job is None else self.cache.get(job)
+        return (None, None) if answer is None else (answer, job.media_type)
+
+    def answer(self, asked: tuple, job: Job | None = None) -> tuple[bytes, str]:
+        """The answer to a request and its media type: checked (unless ``job`` is its checked job),
+        then from the cache or a worker, in one thread (blocks up to the time limit)."""
+        if job is None:
+            job = self.cache.get(asked) or self.prepare(*asked)
+        self.cache.put(asked, job)
+        return self.execute(job), job.media_type
+
     def execute(self, job: Job) -> bytes:
         """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
         answer = self.cache.get(job)
