@@ -9,8 +9,10 @@ ROUNDS times and interleaved so that the machine's other load falls on both alik
 - ``cache off``: ``peergraph serve --no-cache``, every query evaluated;
 - ``cache on``: ``peergraph serve`` with its answer cache, the questions that take parameters
   sent with values drawn at random from the graph (every concept, every code, words of the
-  labels), so that the phase measures evaluations as well as cache hits; it prints how many
-  requests were new (a miss at least) and how many repeated one sent before.
+  provisions' texts), so that the phase measures evaluations as well as cache hits; it prints how many
+  requests were new (a miss at least) and how many repeated one sent before;
+- with ``--before DIR`` (another checkout, its dist/ built), its ``cache off`` and ``cache on``
+  as well, for a before-and-after comparison in the same run.
 
 For each phase: answers per second, p50/p99 latency, server CPU per answered query (the server
 and its worker processes, from /proc), and the resident memory of the same processes (RSS, and PSS,
@@ -20,7 +22,7 @@ load, every question is asked of both servers and the answers' row counts compar
 time and clients; nothing leaves the machine. Needs Linux (/proc) and ``oxigraph`` (the
 ``services`` extra).
 
-    .venv/bin/python scripts/benchmark_endpoint.py [--seconds 15] [--clients 16] [--rounds 2]
+    .venv/bin/python scripts/benchmark_endpoint.py [--seconds 15] [--clients 16] [--rounds 2] [--before DIR]
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -88,9 +91,9 @@ def _questions(vary: bool, seed: int) -> tuple[list[str], list]:
                            use_default_graph_as_union=True):
         values["code"].append(row["c"].value)
     words = set()
-    for row in store.query("SELECT ?l WHERE { ?c skos:prefLabel ?l }", prefixes=QUERY_PREFIXES,
+    for row in store.query("SELECT ?t WHERE { ?p pg:verbatimText ?t }", prefixes=QUERY_PREFIXES,
                            use_default_graph_as_union=True):
-        words.update(word.lower() for word in row["l"].value.split() if len(word) > 3 and word.isalpha())
+        words.update(word.lower() for word in row["t"].value.split() if len(word) > 3 and word.isalpha())
     values["text"] = sorted(words)
     fixed, variable = [], []
     for query in library(Layout(ROOT)):
@@ -106,9 +109,10 @@ def _questions(vary: bool, seed: int) -> tuple[list[str], list]:
     return fixed, texts
 
 
-def _engine_parallelism(fixed: list[str]) -> float:
-    """CPU seconds per second of two threads asking the named questions of one pyoxigraph store:
-    about 2 where evaluation releases the interpreter lock, about 1 where it holds it."""
+def _engine_parallelism(fixed: list[str]) -> tuple[float, float]:
+    """CPU seconds per second of one thread, then of two threads, asking the named questions of one
+    pyoxigraph store: two use twice what one uses where evaluation releases the interpreter lock,
+    as much where it holds it."""
     import pyoxigraph as ox
 
     from peergraph.questions.queries import QUERY_PREFIXES
@@ -122,13 +126,16 @@ def _engine_parallelism(fixed: list[str]) -> float:
                 store.query(query, prefixes=QUERY_PREFIXES, use_default_graph_as_union=True).serialize(
                     format=ox.QueryResultsFormat.JSON)
     ask(1)
-    threads = [threading.Thread(target=ask, args=(5,)) for _ in range(2)]
-    wall, cpu = time.perf_counter(), time.process_time()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return (time.process_time() - cpu) / (time.perf_counter() - wall)
+    used = []
+    for count in (1, 2):
+        threads = [threading.Thread(target=ask, args=(5,)) for _ in range(count)]
+        wall, cpu = time.perf_counter(), time.process_time()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        used.append((time.process_time() - cpu) / (time.perf_counter() - wall))
+    return used[0], used[1]
 
 
 # -- the client ---------------------------------------------------------------------------------
@@ -153,7 +160,7 @@ def _client(port, path, fixed, varied, until, offset, out) -> None:
             connection = _connection(port)
             continue
         latencies.append(time.perf_counter() - started)
-        sent.append(hash(query))
+        sent.append(zlib.crc32(query.encode()))
         if status != 200:
             errors.append(f"{status}: {body[:160]!r}")
     out.append((latencies, errors, sent))
@@ -226,7 +233,7 @@ def _wait_for(port: int, process: subprocess.Popen, what: str) -> None:
     raise SystemExit(f"{what} did not start within 120 s")
 
 
-def _start(kind: str) -> tuple[subprocess.Popen, int, str]:
+def _start(kind: str, root: Path) -> tuple[subprocess.Popen, int, str]:
     port = _free_port()
     if kind == "oxigraph":
         binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
@@ -244,9 +251,10 @@ def _start(kind: str) -> tuple[subprocess.Popen, int, str]:
             raise SystemExit(f"oxigraph serve refused the graph: HTTP {response.status}")
         return process, port, "/query"
     command = [sys.executable, "-m", "peergraph.cli", "serve", "--port", str(port), "--host", "127.0.0.1"]
-    if kind == "cache off":
+    if kind.startswith("cache off"):
         command.append("--no-cache")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONPATH": str(root)})
     _wait_for(port, process, "peergraph serve")
     return process, port, "/sparql"
 
@@ -256,7 +264,7 @@ def _rows(body: bytes) -> int:
 
 
 def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict) -> dict:
-    process, port, path = _start(kind)
+    process, port, path = _start(kind, args.before if kind.endswith("(before)") else ROOT)
     try:
         connection = _connection(port)
         for query in fixed:   # each once: the servers warm, and their answers compared
@@ -287,7 +295,7 @@ def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict)
         processes, first = [], 0
         for threads in filter(None, per_process):
             client = multiprocessing.get_context("spawn").Process(
-                target=_client_process, args=(port, path, fixed, varied if kind == "cache on" else [],
+                target=_client_process, args=(port, path, fixed, varied if kind.startswith("cache on") else [],
                                               until, threads, first, results))
             client.start()
             processes.append(client)
@@ -317,6 +325,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="client threads (at most 64)")
     parser.add_argument("--rounds", type=int, default=2, help="times each phase runs (at most 5)")
     parser.add_argument("--seed", type=int, default=15, help="seed of the varied parameters")
+    parser.add_argument("--before", type=Path, default=None, metavar="DIR",
+                        help="another checkout of peergraph (with its dist/ built) served in the same run, "
+                             "for a before-and-after comparison")
     args = parser.parse_args()
     if not (0 < args.seconds <= 300 and 0 < args.clients <= 64 and 0 < args.rounds <= 5):
         parser.error("--seconds must be in (0, 300], --clients in [1, 64], --rounds in [1, 5]: the run is bounded")
@@ -326,13 +337,15 @@ def main() -> int:
     parallelism = _engine_parallelism(fixed)
     expected: dict = {}
     phases = ("oxigraph", "cache off", "cache on")
+    if args.before:
+        phases = ("oxigraph", "cache off (before)", "cache off", "cache on (before)", "cache on")
     measured: dict = {kind: [] for kind in phases}
     for _ in range(args.rounds):
         for kind in phases:
             measured[kind].append(_phase(kind, fixed, varied, args, expected))
     print(f"{args.clients} clients × {len(fixed)} named questions, {args.seconds:g} s per phase, "
           f"{args.rounds} rounds, 127.0.0.1, {os.cpu_count()} cores; medians of the rounds")
-    print(f"{'phase':10} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/q':>9} "
+    print(f"{'phase':18} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/q':>9} "
           f"{'idle MB':>8} {'peak MB':>8} {'idle PSS':>9} {'peak PSS':>9} {'errors':>7}")
     medians = {}
     for kind in phases:
@@ -340,12 +353,12 @@ def main() -> int:
         row = {key: statistics.median(run[key] for run in runs)
                for key in ("rate", "p50", "p99", "cpu", "idle", "peak", "idle pss", "peak pss")}
         medians[kind] = row
-        print(f"{kind:10} {row['rate']:10.0f} {1000 * row['p50']:8.1f} {1000 * row['p99']:8.1f} "
+        print(f"{kind:18} {row['rate']:10.0f} {1000 * row['p50']:8.1f} {1000 * row['p99']:8.1f} "
               f"{1000 * row['cpu']:9.2f} {row['idle'] / 1e6:8.0f} {row['peak'] / 1e6:8.0f} "
               f"{row['idle pss'] / 1e6:9.0f} {row['peak pss'] / 1e6:9.0f} "
               f"{sum(len(run['errors']) for run in runs):7d}")
     base = medians["oxigraph"]
-    for kind in ("cache off", "cache on"):
+    for kind in phases[1:]:
         row = medians[kind]
         print(f"{kind} / oxigraph: throughput {row['rate'] / base['rate']:.2f}×, CPU per query "
               f"{row['cpu'] / base['cpu']:.2f}×, idle memory {row['idle'] / base['idle']:.1f}× "
@@ -354,8 +367,9 @@ def main() -> int:
     on = measured["cache on"][-1]
     print(f"cache on: {on['sent']} requests, {on['new']} distinct (each a miss the first time), "
           f"{on['sent'] - on['new']} repeating one sent before (last round)")
-    print(f"two threads querying one pyoxigraph store use {parallelism:.2f} cores (2: evaluation releases the "
-          "interpreter lock; 1: it holds it, and only processes run queries side by side)")
+    print(f"pyoxigraph, one store: one thread querying uses {parallelism[0]:.2f} cores, two threads "
+          f"{parallelism[1]:.2f} ({parallelism[1] / parallelism[0]:.2f}×: 2× where evaluation releases the "
+          "interpreter lock, 1× where it holds it, and only processes run queries side by side)")
     errors = [error for runs in measured.values() for run in runs for error in run["errors"]]
     for error in errors[:5]:
         print(f"  error: {error}")
