@@ -150,19 +150,25 @@ def _solutions(ox, results, media_type: str, row_limit: int) -> bytes:
     result stops early. Other formats are converted from the TSV by pyoxigraph, losslessly
     (terms are written in N-Triples syntax) and as fast as writing JSON directly."""
     tsv = ox.QueryResultsFormat.TSV
-    written = _Capped(RESULT_BYTES_LIMIT)
-    try:
-        results.serialize(written, format=tsv)
-    except _TooLarge:
-        raise QueryFailed(422, f"the result is over {RESULT_BYTES_LIMIT // 1024**2} MB, the limit of this "
-                               "endpoint; add a LIMIT (and OFFSET to page) or narrow the query") from None
-    answer = written.value()
+    answer = _capped(lambda output: results.serialize(output, format=tsv))
     if answer.count(b"\n") - 1 > row_limit:   # the first line names the variables
         raise _too_many(row_limit, "rows")
     wanted = ox.QueryResultsFormat.from_media_type(media_type)
     if wanted == tsv:
         return answer
-    return ox.parse_query_results(answer, format=tsv).serialize(format=wanted)
+    # Capped again: the answer sent, not only the TSV, stays under the limit.
+    return _capped(lambda output: ox.parse_query_results(answer, format=tsv).serialize(output, format=wanted))
+
+
+def _capped(write) -> bytes:
+    """What ``write(output)`` writes, or a 422 as soon as it is RESULT_BYTES_LIMIT long."""
+    output = _Capped(RESULT_BYTES_LIMIT)
+    try:
+        write(output)
+    except _TooLarge:
+        raise QueryFailed(422, f"the result is over {RESULT_BYTES_LIMIT // 1024**2} MB, the limit of this "
+                               "endpoint; add a LIMIT (and OFFSET to page) or narrow the query") from None
+    return output.value()
 
 
 class _TooLarge(Exception):
