@@ -5,10 +5,10 @@ pyoxigraph evaluates ``SERVICE`` with its own HTTP client. The query checks refu
 as a second wall, the worker moves into a network namespace of its own (no interface but a
 down loopback) before it loads anything, so that no query it runs can reach any address.
 
-Why processes and not threads over one store: pyoxigraph 0.5 holds the interpreter lock while
-it evaluates (two threads querying one store use one core between them, measured by
-``scripts/benchmark_endpoint.py``'s notes in docs/operating.md), and a thread cannot be
-stopped mid-query, a process can.
+Why processes and not threads over one store: pyoxigraph releases the interpreter lock while it
+evaluates (``scripts/benchmark_endpoint.py`` measures it), so threads could share a store; but
+pyoxigraph 0.5 offers no way to cancel a query, and a thread cannot be stopped mid-query, a
+process can.
 
 Imports the standard library only, and pyoxigraph once started: a worker starts in 0.1 s.
 """
