@@ -3,8 +3,11 @@
 Starts ``peergraph serve`` on a free 127.0.0.1 port, then for a fixed time runs CLIENTS
 light clients that send the named questions (each with its example parameters) while HEAVY
 more clients each send a heavy query (a cartesian product that only the time limit stops) in
-a loop. Prints throughput and the p50/p99 latency of the light queries, what the heavy ones
-got, and the errors; stops by itself. Nothing leaves the machine.
+a loop. With the answer cache on, every other light query is a question that takes parameters,
+with values drawn from the graph (as scripts/benchmark_endpoint.py sends them), so that the
+test measures evaluations and not only cache hits. Prints throughput and the p50/p99 latency
+of the light queries, how many were distinct, what the heavy ones got, and the errors; stops
+by itself. Nothing leaves the machine.
 
     .venv/bin/python scripts/load_test.py [--seconds 60] [--clients 16] [--heavy 1] [--no-cache]
 """
@@ -17,12 +20,14 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -53,11 +58,16 @@ def _request(connection: http.client.HTTPConnection, query: str) -> tuple[int, b
     return response.status, response.read()
 
 
-def _client(port: int, queries: list[tuple[str, str]], until: float, offset: int, out: list) -> None:
+def _client(port: int, queries: list[tuple[str, str]], varied: list[tuple[str, str]], until: float, offset: int,
+            out: list) -> None:
     connection = _connection(port, 30)
     latencies, errors, number = [], [], offset
+    draw = random.Random(offset)
     while time.monotonic() < until:
-        name, query = queries[number % len(queries)]
+        if varied and number % 2:
+            name, query = varied[draw.randrange(len(varied))]
+        else:
+            name, query = queries[number % len(queries)]
         number += 1
         started = time.perf_counter()
         try:
@@ -67,15 +77,16 @@ def _client(port: int, queries: list[tuple[str, str]], until: float, offset: int
             connection.close()
             connection = _connection(port, 30)
             continue
-        latencies.append((time.perf_counter() - started, name))
+        latencies.append((time.perf_counter() - started, name, zlib.crc32(query.encode())))
         if status != 200 or b'"results"' not in body:
             errors.append(f"{status}: {body[:120]!r}")
     out.append((latencies, errors))
 
 
-def _client_process(port: int, queries: list[tuple[str, str]], until: float, threads: int, first: int, results) -> None:
+def _client_process(port: int, queries: list[tuple[str, str]], varied: list[tuple[str, str]], until: float,
+                    threads: int, first: int, results) -> None:
     out: list = []
-    workers = [threading.Thread(target=_client, args=(port, queries, until, (first + i) * 7, out))
+    workers = [threading.Thread(target=_client, args=(port, queries, varied, until, (first + i) * 7, out))
                for i in range(threads)]
     for worker in workers:
         worker.start()
@@ -131,6 +142,10 @@ def main() -> int:
         connection.request("GET", "/api/queries")
         queries = [(query["name"], query["text"]) for query in json.loads(connection.getresponse().read())]
         connection.close()
+        varied = []
+        if not args.no_cache:
+            from benchmark_endpoint import _questions
+            varied = [("varied", text) for text in _questions(vary=True, seed=15)[1]]
 
         until = time.monotonic() + args.seconds
         heavy_answers: list = []
@@ -142,7 +157,7 @@ def main() -> int:
         processes, first = [], 0
         for threads in filter(None, per_process):
             process = multiprocessing.get_context("spawn").Process(
-                target=_client_process, args=(port, queries, until, threads, first, results))
+                target=_client_process, args=(port, queries, varied, until, threads, first, results))
             process.start()
             processes.append(process)
             first += threads
@@ -156,17 +171,17 @@ def main() -> int:
         server.wait(30)
 
     timed = [value for outcome in outcomes for value in outcome[0]]
-    latencies = [seconds for seconds, _ in timed]
+    latencies = [seconds for seconds, _, _ in timed]
     errors = [error for outcome in outcomes for error in outcome[1]]
     print(f"{args.clients} light clients × {len(queries)} named queries and {args.heavy} heavy clients for "
           f"{args.seconds:g} s on 127.0.0.1, answer cache {'off' if args.no_cache else 'on'}, "
           f"{args.workers or 'default'} workers, {os.cpu_count()} cores")
     print(f"light queries: {len(latencies)} answered, {len(errors)} errors, "
-          f"{len(latencies) / args.seconds:.0f} per second")
+          f"{len(latencies) / args.seconds:.0f} per second, {len({key for _, _, key in timed})} distinct")
     if latencies:
         print(f"latency: p50 {1000 * statistics.median(latencies):.1f} ms, "
               f"p99 {1000 * _percentile(latencies, 0.99):.1f} ms, max {1000 * max(latencies):.1f} ms")
-        slowest = collections.Counter(name for seconds, name in timed if seconds >= _percentile(latencies, 0.99))
+        slowest = collections.Counter(name for seconds, name, _ in timed if seconds >= _percentile(latencies, 0.99))
         print("slowest 1%: " + ", ".join(f"{name} ×{count}" for name, count in slowest.most_common(5)))
     if heavy_answers:
         statuses = collections.Counter(str(status) for status, _, _ in heavy_answers)

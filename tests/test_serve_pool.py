@@ -286,3 +286,43 @@ def test_a_worker_left_alone_with_a_runaway_query_ends_at_its_cpu_budget(graph_c
         assert worker.process.wait(60) == -signal.SIGXCPU
     finally:
         worker.kill()
+
+
+# ---------------------------------------------------------------------------
+# The row limit counts rows, however many lines their values hold
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("media", ["application/sparql-results+json", "text/tab-separated-values",
+                                   "application/sparql-results+xml"])
+def test_rows_with_line_breaks_count_once_against_the_row_limit(pools, graph_copy, media):
+    pool = pools(graph_copy, size=1, row_limit=3)
+    values = '"first\\nline" "a\\r\\nb" "tab\\there"'
+    answer = pool.execute(Job(f"SELECT ?t WHERE {{ VALUES ?t {{ {values} }} }}", media))
+    # The answer is the one pyoxigraph writes directly, line breaks kept.
+    direct = ox.Store().query(f"SELECT ?t WHERE {{ VALUES ?t {{ {values} }} }}")
+    expected = ox.parse_query_results(direct.serialize(format=ox.QueryResultsFormat.from_media_type(media)),
+                                      format=ox.QueryResultsFormat.from_media_type(media))
+    got = ox.parse_query_results(answer, format=ox.QueryResultsFormat.from_media_type(media))
+    assert [row["t"].value for row in got] == [row["t"].value for row in expected] == \
+        ["first\nline", "a\r\nb", "tab\there"]
+    with pytest.raises(QueryFailed) as refused:
+        pool.execute(Job(f'SELECT ?t WHERE {{ VALUES ?t {{ {values} "fourth" }} }}', media))
+    assert refused.value.status == 422 and "more than 3 rows" in str(refused.value)
+
+
+# ---------------------------------------------------------------------------
+# What the server process holds
+# ---------------------------------------------------------------------------
+
+def test_the_heatmap_is_drawn_without_matplotlib_in_the_server(tmp_path):
+    """matplotlib would stay in the server's memory (about 60 MB) for one picture drawn once."""
+    process = _start(_serve_command(host_without_namespaces=False), tmp_path)
+    try:
+        url, _ = _wait_until_serving(process)
+        page = httpx.get(url + "/", headers={"Accept": "text/html"}, timeout=120)
+        assert page.status_code == 200 and "<svg" in page.text
+        mapped = Path(f"/proc/{process.pid}/maps").read_text()
+        assert "pyoxigraph" in mapped and "matplotlib" not in mapped
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)

@@ -98,9 +98,7 @@ def create_app(endpoint: Endpoint):
         return b"".join(chunks)
 
     async def checked(text: str, *args) -> Job:
-        if len(text) > LONG_QUERY:
-            return await anyio.to_thread.run_sync(endpoint.prepare, text, *args, limiter=long_checks)
-        return await run_in_threadpool(endpoint.prepare, text, *args)
+        return await anyio.to_thread.run_sync(endpoint.prepare, text, *args, limiter=long_checks)
 
     async def sparql(request: Request) -> Response:
         try:
@@ -119,14 +117,12 @@ def create_app(endpoint: Endpoint):
             formats = [name for field in FORMAT_FIELDS for name in fields.get(field, []) if name]
             asked = (queries[0], request.headers.get("accept"), tuple(fields.get("default-graph-uri", [])),
                      tuple(fields.get("named-graph-uri", [])), tuple(formats))
-            # A query asked before needs no check again: its job is kept with the answers.
-            job = endpoint.cache.get(asked)
-            if job is None:
-                job = await checked(*asked)
-                endpoint.cache.put(asked, job)
-            # A repeated query is answered at once; any other waits for a worker in a thread.
-            body = endpoint.cache.get(job) or await run_in_threadpool(endpoint.execute, job)
-            media = job.media_type
+            # A repeated query is answered at once; any other is checked and waits for a worker in
+            # a thread, a long one checked first in its turn (see ``checked``).
+            body, media = endpoint.cached(asked)
+            if body is None:
+                job = await checked(*asked) if len(asked[0]) > LONG_QUERY else None
+                body, media = await run_in_threadpool(endpoint.answer, asked, job)
         except Refused as refusal:
             return refuse(refusal.status, str(refusal))
         except QueryFailed as failure:

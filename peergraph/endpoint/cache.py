@@ -35,6 +35,8 @@ class AnswerCache:
         self.lock = threading.Lock()
 
     def get(self, key):
+        if not self.capacity:   # turned off: not even a lookup
+            return None
         with self.lock:
             entry = self.answers.get(key)
             if entry is None:
@@ -43,6 +45,8 @@ class AnswerCache:
             return entry[0]
 
     def put(self, key, answer) -> None:
+        if not self.capacity:
+            return
         weight = held_bytes(key) + held_bytes(answer) + ENTRY_BYTES
         if weight > self.capacity // 8:
             return

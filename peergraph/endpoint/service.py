@@ -3,6 +3,10 @@ the service description, the triples about an IRI, the page's data."""
 
 from __future__ import annotations
 
+import json
+import pickle
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +82,7 @@ class Endpoint:
             if self._page_data is None:
                 from peergraph.report import harmonization as report
                 data = report.gather(self.store, self.layout)
-                _, svg = report.heatmap(data)
-                self._page_data = {"data": data, "svg": report.inline_svg(svg)}
+                self._page_data = {"data": data, "svg": _heatmap_elsewhere(data)}
             return self._page_data
 
     def named_queries(self) -> list[dict]:
@@ -123,6 +126,21 @@ class Endpoint:
         if len(text) <= LONG_QUERY:
             return check_query(text, self.graph_set, PREFIXES)
         return self.long_checks.check(text, self.graph_set, PREFIXES)
+
+    def cached(self, asked: tuple) -> tuple[bytes | None, str | None]:
+        """The answer and its media type to a request ``(text, accept, default graphs, named graphs,
+        formats)`` asked before, or (None, None). (The cache keeps a request's checked job too.)"""
+        job = self.cache.get(asked)
+        answer = None if job is None else self.cache.get(job)
+        return (None, None) if answer is None else (answer, job.media_type)
+
+    def answer(self, asked: tuple, job: Job | None = None) -> tuple[bytes, str]:
+        """The answer to a request and its media type: checked (unless ``job`` is its checked job),
+        then from the cache or a worker, in one thread (blocks up to the time limit)."""
+        if job is None:
+            job = self.cache.get(asked) or self.prepare(*asked)
+        self.cache.put(asked, job)
+        return self.execute(job), job.media_type
 
     def execute(self, job: Job) -> bytes:
         """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
@@ -187,6 +205,23 @@ class Endpoint:
     def close(self) -> None:
         self.pool.close()
         self.long_checks.close()
+
+
+# Drawn by matplotlib in a process of its own: matplotlib would stay in the server's memory
+# (about 60 MB, a third of it) for one picture drawn once.
+_DRAW_HEATMAP = ("import json, pickle, sys; sys.path[:0] = json.loads(sys.argv[1]); "
+                 "from peergraph.report import harmonization as report; "
+                 "sys.stdout.buffer.write(report.inline_svg(report.heatmap(pickle.load(sys.stdin.buffer))[1]).encode())")
+
+
+def _heatmap_elsewhere(data: dict) -> str:
+    """The report's heatmap as inline SVG, drawn in a child process."""
+    drawn = subprocess.run([sys.executable, "-c", _DRAW_HEATMAP, json.dumps(sys.path)], input=pickle.dumps(data),
+                           capture_output=True, timeout=300)
+    if drawn.returncode:
+        lines = drawn.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise PeergraphError(f"the coverage heatmap could not be drawn: {lines[-1]}")
+    return drawn.stdout.decode("utf-8")
 
 
 def _terms_by_document(store: ox.Store) -> dict[str, list[str]]:

@@ -1,0 +1,385 @@
+"""Benchmark ``peergraph serve`` against a plain in-memory ``oxigraph serve``, same client, one run.
+
+Serves the built graph (``dist/peergraph.nq``) with both servers on free 127.0.0.1 ports and
+sends the named questions (each with its example parameters, the same text to both) from the
+same client: CLIENTS threads in several processes, for SECONDS per phase. Phases, repeated
+ROUNDS times and interleaved so that the machine's other load falls on both alike:
+
+- ``oxigraph``: ``oxigraph serve`` in memory, ``--union-default-graph`` (as the named questions need);
+- ``cache off``: ``peergraph serve --no-cache``, every query evaluated;
+- ``cache on``: ``peergraph serve`` with its answer cache, the questions that take parameters
+  sent with values drawn at random from the graph (every concept, every code, words of the
+  provisions' texts), so that the phase measures evaluations as well as cache hits; it prints how many
+  requests were new (a miss at least) and how many repeated one sent before;
+- with ``--before DIR`` (another checkout, its dist/ built), its ``cache off`` and ``cache on``
+  as well, for a before-and-after comparison in the same run.
+
+For each phase: answers per second, p50/p99 latency, server CPU per answered query (the server
+and its worker processes, from /proc), and the resident memory of the same processes (RSS, and PSS,
+which divides pages shared between processes) idle (started, data loaded, each question asked
+once, the page drawn) and the most seen under load. Before the
+load, every question is asked of both servers and the answers' row counts compared. Bounded in
+time and clients; nothing leaves the machine. Needs Linux (/proc) and ``oxigraph`` (the
+``services`` extra).
+
+    .venv/bin/python scripts/benchmark_endpoint.py [--seconds 15] [--clients 16] [--rounds 2] [--before DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PROCESSES = 4   # client processes, so that the clients are not held back by one interpreter lock
+ACCEPT = "application/sparql-results+json"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _connection(port: int) -> http.client.HTTPConnection:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.connect()
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return connection
+
+
+def _ask(connection: http.client.HTTPConnection, path: str, query: str) -> tuple[int, bytes]:
+    connection.request("POST", path, body=urlencode({"query": query}),
+                       headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+# -- the questions -------------------------------------------------------------------------------
+
+def _questions(vary: bool, seed: int) -> tuple[list[str], list]:
+    """The named questions bound to their example values, and for each a way to bind others."""
+    import pyoxigraph as ox
+
+    from peergraph.graph.layout import Layout
+    from peergraph.graph.store import bind
+    from peergraph.questions.queries import QUERY_PREFIXES, bindings_for, library
+
+    store = ox.Store()
+    store.bulk_load(path=str(ROOT / "dist" / "peergraph.nq"), format=ox.RdfFormat.N_QUADS)
+    values = {"concept": [], "code": [], "text": []}
+    for row in store.query("SELECT DISTINCT ?c WHERE { ?c a skos:Concept }", prefixes=QUERY_PREFIXES,
+                           use_default_graph_as_union=True):
+        values["concept"].append(row["c"].value)
+    for row in store.query("SELECT DISTINCT ?c WHERE { ?c a pg:Code }", prefixes=QUERY_PREFIXES,
+                           use_default_graph_as_union=True):
+        values["code"].append(row["c"].value)
+    words = set()
+    for row in store.query("SELECT ?t WHERE { ?p pg:verbatimText ?t }", prefixes=QUERY_PREFIXES,
+                           use_default_graph_as_union=True):
+        words.update(word.lower() for word in row["t"].value.split() if len(word) > 3 and word.isalpha())
+    values["text"] = sorted(words)
+    fixed, variable = [], []
+    for query in library(Layout(ROOT)):
+        params = {p.name: p.default or p.example for p in query.parameters}
+        fixed.append(bind(query.text, bindings_for(query, params)))
+        if vary and query.parameters:
+            variable.append((query, [(p, values[p.kind] or [params[p.name]]) for p in query.parameters]))
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(20_000 if vary else 0):   # drawn once, so that every client process sends the same ones
+        query, choices = rng.choice(variable)
+        texts.append(bind(query.text, bindings_for(query, {p.name: rng.choice(v) for p, v in choices})))
+    return fixed, texts
+
+
+def _lock_during_evaluation() -> tuple[float, float]:
+    """The pace of a thread running Python code while another has pyoxigraph evaluate one long
+    query (in one call), against its pace while the other sleeps; and the query's seconds. Near
+    0 where evaluation holds the interpreter lock (the counting thread cannot run at all until
+    the call returns), well above 0 where it releases it (below 1 on a machine with no core to
+    spare: the two threads then share one)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(ROOT / "dist" / "peergraph.nq"), format=ox.RdfFormat.N_QUADS)
+    query = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 300000"
+    count, stop = [0], threading.Event()
+
+    def counter() -> None:
+        while not stop.is_set():
+            count[0] += 1
+
+    def pace(work) -> tuple[float, float]:
+        before, started = count[0], time.perf_counter()
+        work()
+        seconds = time.perf_counter() - started
+        return (count[0] - before) / seconds, seconds
+
+    thread = threading.Thread(target=counter)
+    thread.start()
+    try:
+        asleep, _ = pace(lambda: time.sleep(0.5))
+        evaluating, seconds = pace(lambda: store.query(query, use_default_graph_as_union=True).serialize(
+            format=ox.QueryResultsFormat.TSV))
+    finally:
+        stop.set()
+        thread.join()
+    return evaluating / asleep, seconds
+
+
+# -- the client ---------------------------------------------------------------------------------
+
+def _client(port, path, fixed, varied, until, offset, out) -> None:
+    connection = _connection(port)
+    latencies, errors, sent, number = [], [], [], offset
+    rng = random.Random(offset)
+    while time.monotonic() < until:
+        # With varied parameters, as often a parameterised question as any other.
+        if varied and number % 2:
+            query = varied[rng.randrange(len(varied))]
+        else:
+            query = fixed[number % len(fixed)]
+        number += 1
+        started = time.perf_counter()
+        try:
+            status, body = _ask(connection, path, query)
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(f"{type(error).__name__}: {error}")
+            connection.close()
+            connection = _connection(port)
+            continue
+        latencies.append(time.perf_counter() - started)
+        sent.append(zlib.crc32(query.encode()))
+        if status != 200:
+            errors.append(f"{status}: {body[:160]!r}")
+    out.append((latencies, errors, sent))
+
+
+def _client_process(port, path, fixed, varied, until, threads, first, results) -> None:
+    out: list = []
+    workers = [threading.Thread(target=_client, args=(port, path, fixed, varied, until, (first + i) * 7, out))
+               for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    results.put(out)
+
+
+# -- the servers ----------------------------------------------------------------------------------
+
+def _tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of the process, its live descendants and its children already reaped."""
+    total = 0.0
+    for number, member in enumerate(_tree(pid)):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_bytes().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if number == 0 else 0)
+    return total / TICKS
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """Resident bytes of the process and its descendants: RSS (shared pages counted in every
+    process) and PSS (shared pages divided among the processes that share them)."""
+    rss = pss = 0
+    for member in _tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return rss, pss
+
+
+def _wait_for(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} stopped while starting: {process.stdout.read() if process.stdout else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not start within 120 s")
+
+
+def _start(kind: str, root: Path) -> tuple[subprocess.Popen, int, str]:
+    port = _free_port()
+    if kind == "oxigraph":
+        binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+        if binary is None:
+            raise SystemExit("oxigraph is not installed: pip install oxigraph (the `services` extra)")
+        process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        _wait_for(port, process, "oxigraph serve")
+        connection = _connection(port)
+        connection.request("POST", "/store", body=(ROOT / "dist" / "peergraph.nq").read_bytes(),
+                           headers={"Content-Type": "application/n-quads"})
+        response = connection.getresponse()
+        response.read()
+        if response.status >= 300:
+            raise SystemExit(f"oxigraph serve refused the graph: HTTP {response.status}")
+        return process, port, "/query"
+    command = [sys.executable, "-m", "peergraph.cli", "serve", "--port", str(port), "--host", "127.0.0.1"]
+    if kind.startswith("cache off"):
+        command.append("--no-cache")
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONPATH": str(root)})
+    _wait_for(port, process, "peergraph serve")
+    return process, port, "/sparql"
+
+
+def _rows(body: bytes) -> int:
+    return len(json.loads(body)["results"]["bindings"])
+
+
+def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict) -> dict:
+    process, port, path = _start(kind, args.before if kind.endswith("(before)") else ROOT)
+    try:
+        connection = _connection(port)
+        for query in fixed:   # each once: the servers warm, and their answers compared
+            status, body = _ask(connection, path, query)
+            if status != 200:
+                raise SystemExit(f"{kind}: HTTP {status} for a named question: {body[:300]!r}")
+            rows = expected.setdefault(query, _rows(body))
+            if rows != _rows(body):
+                raise SystemExit(f"{kind} answered {_rows(body)} rows where another server gave {rows}:\n{query}")
+        if kind != "oxigraph":   # the page's heatmap is drawn once, in a process of its own: done by now
+            connection.request("GET", "/", headers={"Accept": "text/html"})
+            connection.getresponse().read()
+        connection.close()
+        time.sleep(1)
+        idle = _memory(process.pid)
+        cpu_before = _cpu(process.pid)
+        peak, sampling = [idle], threading.Event()
+
+        def sample():
+            while not sampling.wait(0.2):
+                peak.append(_memory(process.pid))
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        until = time.monotonic() + args.seconds
+        results = multiprocessing.get_context("spawn").Queue()
+        per_process = [args.clients // PROCESSES + (1 if i < args.clients % PROCESSES else 0)
+                       for i in range(PROCESSES)]
+        processes, first = [], 0
+        for threads in filter(None, per_process):
+            client = multiprocessing.get_context("spawn").Process(
+                target=_client_process, args=(port, path, fixed, varied if kind.startswith("cache on") else [],
+                                              until, threads, first, results))
+            client.start()
+            processes.append(client)
+            first += threads
+        outcomes = [item for _ in processes for item in results.get(timeout=args.seconds + 120)]
+        for client in processes:
+            client.join()
+        cpu = _cpu(process.pid) - cpu_before
+        sampling.set()
+        sampler.join()
+    finally:
+        process.terminate()
+        process.wait(30)
+    latencies = [value for outcome in outcomes for value in outcome[0]]
+    sent = [value for outcome in outcomes for value in outcome[2]]
+    return {"answered": len(latencies), "errors": [e for outcome in outcomes for e in outcome[1]],
+            "rate": len(latencies) / args.seconds, "cpu": cpu / max(1, len(latencies)),
+            "p50": statistics.median(latencies) if latencies else float("nan"),
+            "p99": sorted(latencies)[int(0.99 * len(latencies))] if latencies else float("nan"),
+            "idle": idle[0], "peak": max(rss for rss, _ in peak), "idle pss": idle[1],
+            "peak pss": max(pss for _, pss in peak), "new": len(set(sent)), "sent": len(sent)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase (at most 300)")
+    parser.add_argument("--clients", type=int, default=16, help="client threads (at most 64)")
+    parser.add_argument("--rounds", type=int, default=2, help="times each phase runs (at most 5)")
+    parser.add_argument("--seed", type=int, default=15, help="seed of the varied parameters")
+    parser.add_argument("--before", type=Path, default=None, metavar="DIR",
+                        help="another checkout of peergraph (with its dist/ built) served in the same run, "
+                             "for a before-and-after comparison")
+    args = parser.parse_args()
+    if not (0 < args.seconds <= 300 and 0 < args.clients <= 64 and 0 < args.rounds <= 5):
+        parser.error("--seconds must be in (0, 300], --clients in [1, 64], --rounds in [1, 5]: the run is bounded")
+    if not (ROOT / "dist" / "peergraph.nq").is_file():
+        parser.error("dist/peergraph.nq is missing: run `peergraph build` first")
+    fixed, varied = _questions(vary=True, seed=args.seed)
+    lock = _lock_during_evaluation()
+    expected: dict = {}
+    phases = ("oxigraph", "cache off", "cache on")
+    if args.before:
+        phases = ("oxigraph", "cache off (before)", "cache off", "cache on (before)", "cache on")
+    measured: dict = {kind: [] for kind in phases}
+    for _ in range(args.rounds):
+        for kind in phases:
+            measured[kind].append(_phase(kind, fixed, varied, args, expected))
+    print(f"{args.clients} clients × {len(fixed)} named questions, {args.seconds:g} s per phase, "
+          f"{args.rounds} rounds, 127.0.0.1, {os.cpu_count()} cores; medians of the rounds")
+    print(f"{'phase':18} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/q':>9} "
+          f"{'idle MB':>8} {'peak MB':>8} {'idle PSS':>9} {'peak PSS':>9} {'errors':>7}")
+    medians = {}
+    for kind in phases:
+        runs = measured[kind]
+        row = {key: statistics.median(run[key] for run in runs)
+               for key in ("rate", "p50", "p99", "cpu", "idle", "peak", "idle pss", "peak pss")}
+        medians[kind] = row
+        print(f"{kind:18} {row['rate']:10.0f} {1000 * row['p50']:8.1f} {1000 * row['p99']:8.1f} "
+              f"{1000 * row['cpu']:9.2f} {row['idle'] / 1e6:8.0f} {row['peak'] / 1e6:8.0f} "
+              f"{row['idle pss'] / 1e6:9.0f} {row['peak pss'] / 1e6:9.0f} "
+              f"{sum(len(run['errors']) for run in runs):7d}")
+    base = medians["oxigraph"]
+    for kind in phases[1:]:
+        row = medians[kind]
+        print(f"{kind} / oxigraph: throughput {row['rate'] / base['rate']:.2f}×, CPU per query "
+              f"{row['cpu'] / base['cpu']:.2f}×, idle memory {row['idle'] / base['idle']:.1f}× "
+              f"(PSS {row['idle pss'] / base['idle pss']:.1f}×), peak memory {row['peak'] / row['idle']:.2f}× "
+              f"its own idle and {row['peak'] / base['idle']:.1f}× oxigraph's idle")
+    on = measured["cache on"][-1]
+    print(f"cache on: {on['sent']} requests, {on['new']} distinct (each a miss the first time), "
+          f"{on['sent'] - on['new']} repeating one sent before (last round)")
+    print(f"while pyoxigraph evaluated one query for {lock[1]:.1f} s, another thread ran Python code at "
+          f"{100 * lock[0]:.0f} % of its pace (near 0 % if evaluation held the interpreter lock)")
+    errors = [error for runs in measured.values() for run in runs for error in run["errors"]]
+    for error in errors[:5]:
+        print(f"  error: {error}")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
