@@ -19,6 +19,7 @@ from rdflib import Graph
 
 from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
 from peergraph.graph.derived import derived_labels, version_stamps
+from peergraph.graph.docs import inputs_digest, reusable
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
 from peergraph.graph.reasoning import entailments, read_schema
@@ -136,19 +137,25 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = ()) -
     folder that the next build removes.
     """
     started = time.perf_counter()
-    with _stopped_by_signals(), staged_folder(dist or layout.dist) as staging:
-        docs = _start_docs(layout, staging.path / "docs")
+    target = dist or layout.dist
+    earlier = reusable(target / "docs", inputs_digest(layout.ontology_files, layout.concepts_file))
+    with _stopped_by_signals(), staged_folder(target) as staging:
+        docs = None if earlier else _start_docs(layout, staging.path / "docs")
         try:
             built = check(layout)
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
-                _finish_docs(docs)
+                if docs:
+                    _finish_docs(docs)
+                for name, page in (earlier or {}).items():  # the last release's pages, made from the same inputs
+                    staging.write(f"docs/{name}", lambda out, page=page: out.write(page))
                 for path, document in documents:
                     page = document(layout, built.store).encode("utf-8")
                     staging.write(path, lambda out, page=page: out.write(page))
             files = staging.files()
         finally:
-            _stop_docs(docs)
+            if docs:
+                _stop_docs(docs)
     built.seconds["total"] = time.perf_counter() - started
     return built, files
 
