@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from peergraph.cli.options import layout_of
-from peergraph.graph.build import knowledge_graph
-from peergraph.report.harmonization import write_report
 
 
 def add_commands(commands) -> None:
@@ -19,6 +17,9 @@ def add_commands(commands) -> None:
 
 
 def _report(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.report.harmonization import write_report
+
     layout = layout_of(args)
     for path in write_report(knowledge_graph(layout), layout, args.out or layout.dist / "report"):
         print(f"wrote {path}")

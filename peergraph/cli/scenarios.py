@@ -8,13 +8,7 @@ import textwrap
 from pathlib import Path
 
 from peergraph.cli.options import layout_of
-from peergraph.graph.build import knowledge_graph
-from peergraph.scenarios.coverage import coverage, coverage_csv
 from peergraph.output import emit, write_atomically
-from peergraph.graph.context import json_context
-from peergraph.scenarios.reading import MAX_FILE_BYTES
-from peergraph.scenarios.shapes import shacl_report
-from peergraph.scenarios.verdicts import Checker, Outcome
 from peergraph.namespaces import local_name
 
 FORMATS = ("table", "json", "turtle")
@@ -23,11 +17,7 @@ FORMATS = ("table", "json", "turtle")
 def add_commands(commands) -> None:
     check_cmd = commands.add_parser(
         "check", help="check scenarios against every code: a verdict per scenario and code",
-        description="Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
-                    "code of ethics. Each file is checked on its own; a file over "
-                    f"{MAX_FILE_BYTES // 1024 // 1024} MB is refused. Exit status: 0 no violation, 1 at least one "
-                    "violation, 2 a problem with the input (every problem of every file is reported, and the other "
-                    "files still get their verdicts), or a scenario --code leaves without a code to check it against.")
+        description=_CHECK.format(limit="over the size limit"), complete=_describe_check)
     check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
     check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
                            help="check against this code only: its id, the name of its file in data/codes/ "
@@ -49,7 +39,21 @@ def add_commands(commands) -> None:
     context_cmd.set_defaults(run=_context)
 
 
+def _describe_check(check_cmd) -> None:
+    from peergraph.scenarios.reading import MAX_FILE_BYTES  # the scenario stage is slow to import: only for `check`
+
+    check_cmd.description = _CHECK.format(limit=f"over {MAX_FILE_BYTES // 1024 // 1024} MB")
+
+
+_CHECK = ("Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
+          "code of ethics. Each file is checked on its own; a file {limit} is refused. Exit status: 0 no violation, "
+          "1 at least one violation, 2 a problem with the input (every problem of every file is reported, and the "
+          "other files still get their verdicts), or a scenario --code leaves without a code to check it against.")
+
+
 def _check(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.scenarios.verdicts import Checker
 
     layout = layout_of(args)
     outcome = Checker(layout, knowledge_graph(layout)).check(args.scenarios, args.code or None)
@@ -69,6 +73,8 @@ def _check(args) -> int:
 
 
 def _coverage(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.scenarios.coverage import coverage, coverage_csv
 
     layout = layout_of(args)
     rows = coverage(layout, knowledge_graph(layout))
@@ -87,6 +93,8 @@ def _coverage(args) -> int:
 
 
 def _context(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.graph.context import json_context
 
     layout = layout_of(args)
     return emit(json.dumps({"@context": json_context(knowledge_graph(layout))}, indent=2) + "\n")
@@ -129,4 +137,6 @@ def as_table(outcome: Outcome) -> str:
 
 
 def as_turtle(outcome: Outcome) -> str:
+    from peergraph.scenarios.shapes import shacl_report
+
     return shacl_report(outcome.results).serialize(format="turtle")

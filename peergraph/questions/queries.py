@@ -44,7 +44,7 @@ CODE_BASE = BASE + "code/"
 KINDS = ("concept", "code", "iri", "text")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # An endpoint's answer is read up to this size; peergraph's own endpoint answers at most 64 MB.
-MAX_ANSWER_BYTES = 64 * 1024**2
+from peergraph.questions.limits import MAX_ANSWER_BYTES  # noqa: E402,F401
 ANSWER_TYPES = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 
 # Prefixes a query given as bare SPARQL text may use without declaring them.
