@@ -26,7 +26,7 @@ def test_help_loads_neither_rdflib_nor_any_stage():
 def test_the_help_of_serve_and_check_still_reads_their_settings():
     out = subprocess.run([sys.executable, "-m", "peergraph.cli", "serve", "--help"], capture_output=True, text=True,
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=True).stdout
-    assert "--row-limit ROWS" in out and "(default: 10000)" in out
+    assert "may return (default: 10000)" in " ".join(out.split())
     out = subprocess.run([sys.executable, "-m", "peergraph.cli", "check", "--help"], capture_output=True, text=True,
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=True).stdout
     assert "a file over 10 MB is refused" in " ".join(out.split())
