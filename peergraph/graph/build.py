@@ -259,14 +259,38 @@ def summary(built: Built) -> dict:
     }
 
 
-def knowledge_graph(layout: Layout) -> ox.Store:
-    """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
-    every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
+def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) -> ox.Store:
+    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build.
+
+    No command re-validates the graph behind its user's back. When an input changed since that
+    build, the store is still the last good build, and ``say`` (by default a line on stderr)
+    names the changed files and asks for ``peergraph build``; a build that fails leaves that
+    release in place, so a broken edit never stops questions about the graph as it was checked.
+    Only where there is no release yet is the graph checked afresh (without writing ``dist/``),
+    and ``say`` says so.
+    """
+    say = say or _to_stderr
     release = layout.dist / "peergraph.nq"
-    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.crosswalk_files, layout.integrity_shapes,
-              *layout.qc_queries]
-    if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
-        store = ox.Store()
-        store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
-        return store
-    return check(layout).store
+    if not release.is_file():
+        say(f"no build in {layout.dist}: checking the graph now; run `peergraph build` once to skip this.")
+        return check(layout).store
+    built_at = release.stat().st_mtime
+    changed = [path for path in inputs(layout) if path.stat().st_mtime > built_at]
+    if changed:
+        names = ", ".join(str(path.relative_to(layout.root)) for path in changed[:3])
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        say(f"{names}{more} changed since the last build ({release}): answering from that build; "
+            "run `peergraph build` to check and include the changes.")
+    store = ox.Store()
+    store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def inputs(layout: Layout) -> list[Path]:
+    """The files a build reads."""
+    return [*layout.vocabulary_files, *layout.code_files, *layout.crosswalk_files, layout.integrity_shapes,
+            *layout.qc_queries]
+
+
+def _to_stderr(text: str) -> None:
+    print(f"peergraph: note: {text}", file=sys.stderr)
