@@ -67,8 +67,3 @@ def test_a_query_after_an_edit_answers_from_the_last_build_and_names_the_changed
     store = build_module.knowledge_graph(Layout(project_copy), say=notes.append)
     assert len(store) > 0 and "data/codes/illinois-ncrs.ttl changed" in notes[0]
 
-
-def test_without_a_build_the_graph_is_checked_and_the_command_says_so(project_copy):
-    answered = _query(project_copy, "--sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?c a pg:Code }", "-f", "csv")
-    assert answered.returncode == 0
-    assert "no build in" in answered.stderr and "peergraph build" in answered.stderr

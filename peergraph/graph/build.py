@@ -266,14 +266,12 @@ def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) ->
     build, the store is still the last good build, and ``say`` (by default a line on stderr)
     names the changed files and asks for ``peergraph build``; a build that fails leaves that
     release in place, so a broken edit never stops questions about the graph as it was checked.
-    Only where there is no release yet is the graph checked afresh (without writing ``dist/``),
-    and ``say`` says so.
+    Only where there is no release yet is the graph checked afresh (without writing ``dist/``).
     """
     say = say or _to_stderr
     release = layout.dist / "peergraph.nq"
     if not release.is_file():
-        say(f"no build in {layout.dist}: checking the graph now; run `peergraph build` once to skip this.")
-        return check(layout).store
+        return check(layout).store  # nothing built yet, so nothing stale: the graph as the data holds it
     built_at = release.stat().st_mtime
     changed = [path for path in inputs(layout) if path.stat().st_mtime > built_at]
     if changed:

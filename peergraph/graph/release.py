@@ -4,6 +4,7 @@ whole (see ``output.staged_folder``): a failed build leaves the old release in p
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 
@@ -120,13 +121,25 @@ def compact_json_ld(triples, prefixes: dict[str, str]) -> dict:
     reader expands back through the ``@context``; ``rdf:type`` becomes ``@type``.
     """
     expanded = json.loads(ox.serialize(triples, None, ox.RdfFormat.JSON_LD))
-    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+    # Namespaces ending in "/" or "#" are looked up at each such character of an IRI, from its end
+    # (the longest namespace wins); the others, if any, are tried one by one. A loop over every
+    # prefix for every IRI grew as codes × IRIs: each code brings a prefix.
+    by_namespace = {namespace: prefix for prefix, namespace in prefixes.items() if namespace.endswith(("/", "#"))}
+    others = sorted(((prefix, namespace) for prefix, namespace in prefixes.items()
+                     if namespace not in by_namespace), key=lambda item: -len(item[1]))
 
+    @functools.lru_cache(maxsize=None)
     def iri(value: str) -> str:
-        for prefix, namespace in namespaces:
+        found = []
+        end = len(value)
+        while (end := max(value.rfind("/", 0, end), value.rfind("#", 0, end))) >= 0:
+            if value[:end + 1] in by_namespace:
+                found.append((by_namespace[value[:end + 1]], value[:end + 1]))
+        found += [(prefix, namespace) for prefix, namespace in others if value.startswith(namespace)]
+        for prefix, namespace in sorted(found, key=lambda item: -len(item[1])):
             local = value[len(namespace):]
             # JSON-LD does not read "prefix:" or "prefix://..." as a compact IRI.
-            if value.startswith(namespace) and local and not local.startswith("//"):
+            if local and not local.startswith("//"):
                 return f"{prefix}:{local}"
         return value
 
