@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
-from peergraph.graph.derived import derived_labels, version_stamps
+from peergraph.graph.derived import derived_labels, schema_index, version_stamps
 from peergraph.graph.docs import inputs_digest, reusable
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout
@@ -89,7 +89,7 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
 def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
     """What the release states beyond the sources and their entailments: the dated version IRI
     of each ontology, and labels for the statements and parts of statements each code leaves unnamed."""
-    vocabulary = reasoned[VOCABULARY_GRAPH]
+    vocabulary = schema_index(reasoned[VOCABULARY_GRAPH])  # indexed once, not once per code
     derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
     for name, triples in reasoned.items():
         if name != VOCABULARY_GRAPH:
