@@ -13,15 +13,13 @@ import sys
 from pathlib import Path
 
 from peergraph import __version__
-from peergraph.graph.build import ValidationFailed, check, summary
-from peergraph.pipeline import build
 from peergraph.cli.scenarios import add_commands as _check_commands
-from peergraph.cli.options import accept_root_everywhere, add_format, layout_of
+from peergraph.cli.options import Commands, accept_root_everywhere, add_format, layout_of
 from peergraph.cli.compare import add_commands as _compare_commands
 from peergraph.cli.crosswalk import add_commands as _crosswalk_commands
 from peergraph.cli.diff import add_commands as _diff_commands
 from peergraph.errors import PeergraphError
-from peergraph.extras import missing_part
+from peergraph.extras import EXTRA_OF_MODULE, missing_part
 from peergraph.output import emit
 from peergraph.cli.publish import add_commands as _publish_commands
 from peergraph.cli.queries import add_commands as _query_commands
@@ -41,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except ValidationFailed as failure:
-        print(f"peergraph: {failure}", file=sys.stderr)
-        return 1
     except PeergraphError as error:
+        if type(error).__name__ == "ValidationFailed":  # the graph stage is imported only by the commands that use it
+            print(f"peergraph: {error}", file=sys.stderr)
+            return 1
         print(f"peergraph: error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:
@@ -65,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=None,
                         help="project folder (default: this checkout, or the installed data); "
                              "also accepted after the command")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", action=Commands)
     for add_commands in COMMAND_GROUPS:
         add_commands(commands)
     accept_root_everywhere(parser)
@@ -90,6 +88,22 @@ def _graph_commands(commands) -> None:
                     "Exit status: 0 valid, 1 a check failed, 2 unreadable input.")
     add_format(validate_cmd, help="the verdict as a line of text or as JSON (default: table)")
     validate_cmd.set_defaults(run=_validate)
+
+
+# The stages load on use, so that `peergraph --help` and commands that need little start fast.
+def build(layout, out, include_drafts: bool = False):
+    from peergraph.pipeline import build as build_release
+    return build_release(layout, out, include_drafts=include_drafts)
+
+
+def check(layout):
+    from peergraph.graph.build import check as check_graph
+    return check_graph(layout)
+
+
+def summary(built) -> dict:
+    from peergraph.graph.build import summary as summarize
+    return summarize(built)
 
 
 def _build(args) -> int:
@@ -118,22 +132,39 @@ def _validate(args) -> int:
 
 
 def _serve_commands(commands) -> None:
-    """``serve``, or where its optional part is not installed, a command that says how to install it."""
-    try:
-        from peergraph.cli.serve import add_commands
-    except ModuleNotFoundError as error:
-        if missing_part(error) is None:
-            raise
-        _command_missing_its_part(commands, "serve", "serve the graph as a read-only SPARQL endpoint with a web page",
-                                  error)
+    """``serve``, whose options are read from the endpoint once the command is chosen; where its
+    optional part is not installed, a command that says how to install it."""
+    from importlib.util import find_spec
+
+    name, help = "serve", "serve the graph as a read-only SPARQL endpoint with a web page (127.0.0.1 by default)"
+    absent = next((module for module, extra in EXTRA_OF_MODULE.items() if extra == "serve" and not find_spec(module)),
+                  None)
+    if absent:
+        _command_missing_its_part(commands, name, help, ModuleNotFoundError(f"No module named {absent!r}", name=absent))
         return
-    add_commands(commands)
+
+    def complete(command) -> None:
+        try:
+            from peergraph.cli.serve import add_options
+        except ModuleNotFoundError as error:
+            if missing_part(error) is None:
+                raise
+            _missing(command, name, missing_part(error))
+            return
+        add_options(command)
+
+    commands.add_parser(name, help=help, complete=complete, description=(
+        "Serve the graph: the SPARQL 1.1 Protocol at /sparql, a web page at /, a page or RDF for every concept and "
+        "provision. Read-only; each query has a time limit and a row limit."))
 
 
 def _command_missing_its_part(commands, name: str, help: str, error: ModuleNotFoundError) -> None:
     message = missing_part(error)
     command = commands.add_parser(name, help=f"{help} ({message})", description=f"{help[0].upper()}{help[1:]}: {message}.")
+    _missing(command, name, message)
 
+
+def _missing(command, name: str, message: str) -> None:
     def fail(args) -> int:
         print(f"peergraph {name}: error: {message}", file=sys.stderr)
         return 2

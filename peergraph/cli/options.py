@@ -28,6 +28,30 @@ def add_format(command: argparse.ArgumentParser, choices=("table", "json"), defa
         command.add_argument("--json", dest="format", action=_DeprecatedJson)
 
 
+class Commands(argparse._SubParsersAction):
+    """Subcommands, some of whose options are added only once the command is chosen.
+
+    ``add_parser(..., complete=f)`` declares a command by its name and help line; ``f(parser)``
+    adds the rest when the command line names it. A command whose options need a slow import
+    (the endpoint's settings) then costs nothing to ``peergraph --help`` or to other commands."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._incomplete = {}
+
+    def add_parser(self, name, complete=None, **kwargs):
+        parser = super().add_parser(name, **kwargs)
+        if complete is not None:
+            self._incomplete[name] = complete
+        return parser
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        complete = self._incomplete.pop(values[0], None)
+        if complete is not None:
+            complete(self._name_parser_map[values[0]])
+        super().__call__(parser, namespace, values, option_string)
+
+
 def accept_root_everywhere(parser: argparse.ArgumentParser) -> None:
     """Let ``--root`` follow the command too (``peergraph query --root DIR thresholds``).
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from peergraph.cli.options import add_format, layout_of
 from peergraph.errors import PeergraphError
-from peergraph.graph.build import knowledge_graph
 from peergraph.output import emit
 from peergraph.publish.remote import files_of, publish
 from peergraph.publish.store import PASSWORD_VARIABLE, Target, redact, without_credentials
@@ -44,6 +43,8 @@ def _publish(args) -> int:
     layout = layout_of(args)
     as_json = args.format == "json"
     progress = (lambda line: print(line, file=sys.stderr)) if as_json else print
+    from peergraph.graph.build import knowledge_graph
+
     published = publish(knowledge_graph(layout), target, report=progress, origin=files_of(layout))
     if as_json:
         return emit(json.dumps({"endpoint": target.query, "graphs": published}, indent=2) + "\n")

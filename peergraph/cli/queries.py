@@ -11,9 +11,7 @@ from pathlib import Path
 from peergraph.cli.options import add_format, layout_of
 from peergraph.errors import PeergraphError
 from peergraph.output import emit, write_atomically
-from peergraph.questions.queries import library, listing, named, run
-from peergraph.questions.remote import MAX_ANSWER_BYTES, run_remote
-from peergraph.questions.results import FORMATS
+from peergraph.questions.limits import FORMATS, MAX_ANSWER_BYTES
 
 
 def add_commands(commands) -> None:
@@ -45,6 +43,7 @@ def add_commands(commands) -> None:
 
 
 def _list(args) -> int:
+    from peergraph.questions.queries import library, listing
 
     queries = library(layout_of(args))
     if args.format == "json":
@@ -62,6 +61,8 @@ def _list(args) -> int:
 
 
 def _query(args) -> int:
+    from peergraph.questions.queries import named, run
+    from peergraph.questions.remote import run_remote
 
     if bool(args.name) == bool(args.sparql):
         raise PeergraphError("give either a named question (or .rq file) or --sparql TEXT, not both or neither")

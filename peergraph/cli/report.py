@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 from peergraph.cli.options import add_format, layout_of
-from peergraph.graph.build import knowledge_graph
 from peergraph.output import emit
-from peergraph.report.harmonization import write_report
 
 
 def add_commands(commands) -> None:
@@ -22,6 +20,9 @@ def add_commands(commands) -> None:
 
 
 def _report(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.report.harmonization import write_report
+
     layout = layout_of(args)
     paths = write_report(knowledge_graph(layout), layout, args.out or layout.dist / "report")
     if args.format == "json":

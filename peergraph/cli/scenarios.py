@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peergraph.cli.options import layout_of
-from peergraph.graph.build import knowledge_graph
-from peergraph.scenarios.coverage import NEEDS_PATTERN, check_of, coverage, coverage_csv
 from peergraph.output import emit, write_atomically
-from peergraph.graph.context import json_context
-from peergraph.scenarios.reading import MAX_FILE_BYTES
-from peergraph.scenarios.shapes import shacl_report
-from peergraph.scenarios.verdicts import Checker, Outcome, as_json
 from peergraph.namespaces import local_name
+
+if TYPE_CHECKING:
+    from peergraph.scenarios.verdicts import Outcome
 
 FORMATS = ("table", "json", "turtle")
 
@@ -23,11 +22,7 @@ FORMATS = ("table", "json", "turtle")
 def add_commands(commands) -> None:
     check_cmd = commands.add_parser(
         "check", help="check scenarios against every code: a verdict per scenario and code",
-        description="Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
-                    "code of ethics. Each file is checked on its own; a file over "
-                    f"{MAX_FILE_BYTES // 1024 // 1024} MB is refused. Exit status: 0 no violation, 1 at least one "
-                    "violation, 2 a problem with the input (every problem of every file is reported, and the other "
-                    "files still get their verdicts), or a scenario --code leaves without a code to check it against.")
+        description=_CHECK.format(limit="over the size limit"), complete=_describe_check)
     check_cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO", help="a scenario file or folder")
     check_cmd.add_argument("--code", action="append", default=[], metavar="CODE",
                            help="check against this code only: its id, the name of its file in data/codes/ "
@@ -51,7 +46,21 @@ def add_commands(commands) -> None:
     context_cmd.set_defaults(run=_context)
 
 
+def _describe_check(check_cmd) -> None:
+    from peergraph.scenarios.reading import MAX_FILE_BYTES  # the scenario stage is slow to import: only for `check`
+
+    check_cmd.description = _CHECK.format(limit=f"over {MAX_FILE_BYTES // 1024 // 1024} MB")
+
+
+_CHECK = ("Check scenario files (Turtle or JSON; a folder checks every file in it) against each "
+          "code of ethics. Each file is checked on its own; a file {limit} is refused. Exit status: 0 no violation, "
+          "1 at least one violation, 2 a problem with the input (every problem of every file is reported, and the "
+          "other files still get their verdicts), or a scenario --code leaves without a code to check it against.")
+
+
 def _check(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.scenarios.verdicts import Checker, as_json
 
     layout = layout_of(args)
     outcome = Checker(layout, knowledge_graph(layout)).check(args.scenarios, args.code or None)
@@ -71,6 +80,8 @@ def _check(args) -> int:
 
 
 def _coverage(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.scenarios.coverage import NEEDS_PATTERN, check_of, coverage, coverage_csv
 
     layout = layout_of(args)
     rows = coverage(layout, knowledge_graph(layout), args.code)
@@ -82,7 +93,7 @@ def _coverage(args) -> int:
     for row in rows:
         status = check_of(row)
         lines.append(f"{row['provision_label']} [{row['kind']}]")
-        lines.append(textwrap.fill(status, width=100, initial_indent="    ", subsequent_indent="      "))
+        lines.append(textwrap.fill(status, width=_width(), initial_indent="    ", subsequent_indent="      "))
     by_pattern = sum(1 for row in rows if row["patterns"])
     own = sum(1 for row in rows if row["shapes"] and not row["patterns"])
     new = sum(1 for row in rows if row["reason"] == NEEDS_PATTERN)
@@ -92,9 +103,18 @@ def _coverage(args) -> int:
 
 
 def _context(args) -> int:
+    from peergraph.graph.build import knowledge_graph
+    from peergraph.graph.context import json_context
 
     layout = layout_of(args)
     return emit(json.dumps({"@context": json_context(knowledge_graph(layout))}, indent=2) + "\n")
+
+
+def _width() -> int:
+    """Lines wrap at the terminal's width when printing to one, else at 110 characters."""
+    if sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size().columns - 1)
+    return 110
 
 
 def as_table(outcome: Outcome) -> str:
@@ -105,22 +125,22 @@ def as_table(outcome: Outcome) -> str:
         for v in s.codes:
             lines.append(f"  {v.code:<22} {v.verdict}")
             for f in v.findings:
-                lines.append(textwrap.fill(f"{f.provision.label}: {f.message}", width=110,
+                lines.append(textwrap.fill(f"{f.provision.label}: {f.message}", width=_width(),
                                            initial_indent="      ", subsequent_indent="        "))
-                lines.append(textwrap.fill(f"\u201c{f.provision.words or f.provision.text}\u201d", width=110,
+                lines.append(textwrap.fill(f"\u201c{f.provision.words or f.provision.text}\u201d", width=_width(),
                                            initial_indent="        ", subsequent_indent="        "))
                 if f.provision.words and f.provision.words != f.provision.text:   # the provision, as context
-                    lines.append(textwrap.fill(f"in {f.provision.label}: \u201c{f.provision.text}\u201d", width=110,
+                    lines.append(textwrap.fill(f"in {f.provision.label}: \u201c{f.provision.text}\u201d", width=_width(),
                                                initial_indent="        ", subsequent_indent="          "))
             if v.verdict == "complies":
                 lines.append("      checked against " + "; ".join(p.label for p in v.checked))
             for c in v.readings:
                 if c.agree:
-                    lines.append(textwrap.fill(f"{c.provision_label}: {c.message}", width=110,
+                    lines.append(textwrap.fill(f"{c.provision_label}: {c.message}", width=_width(),
                                                initial_indent="      ", subsequent_indent="        "))
                 for o in [] if c.agree else c.outcomes:
                     lines.append(textwrap.fill(f"if {o.reading.meaning} ({o.reading.label}): {o.verdict}"
-                                               + "".join(f"; {m}" for m in o.messages), width=110,
+                                               + "".join(f"; {m}" for m in o.messages), width=_width(),
                                                initial_indent="        ", subsequent_indent="          "))
         lines.append("")
     counts = {}
@@ -132,4 +152,6 @@ def as_table(outcome: Outcome) -> str:
 
 
 def as_turtle(outcome: Outcome) -> str:
+    from peergraph.scenarios.shapes import shacl_report
+
     return shacl_report(outcome.results).serialize(format="turtle")

@@ -9,11 +9,8 @@ from peergraph.errors import PeergraphError
 from peergraph.graph.build import knowledge_graph
 
 
-def add_commands(commands) -> None:
-    serve = commands.add_parser(
-        "serve", help="serve the graph as a read-only SPARQL endpoint with a web page (127.0.0.1 by default)",
-        description="Serve the graph: the SPARQL 1.1 Protocol at /sparql, a web page at /, a page or RDF for "
-                    "every concept and provision. Read-only; each query has a time limit and a row limit.")
+def add_options(serve) -> None:
+    """The options of ``serve`` (declared in ``peergraph.cli``), added once the command is chosen."""
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     serve.add_argument("--workers", type=int, default=Settings.workers,

@@ -17,8 +17,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from peergraph.graph.corpus import Corpus, graph_of, load, parse_turtle
-from peergraph.graph.derived import derived_labels, derived_texts, version_stamps
+from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
+from peergraph.graph.derived import derived_labels, derived_texts, schema_index, version_stamps
+from peergraph.graph.docs import inputs_digest, reusable
 from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
@@ -97,9 +98,9 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
 def derive(corpus: Corpus, reasoned: dict[str, set]) -> dict[str, set]:
     """What the release states beyond the sources and their entailments: the dated version IRI
     of each ontology, labels for the statements and parts of statements each code leaves unnamed,
-    and the provision's words for a statement that is its provision's only one and states none, and
+    the provision's words for a statement that is its provision's only one and states none, and
     each code's current version and the items across versions its provisions realize."""
-    vocabulary = reasoned[VOCABULARY_GRAPH]
+    vocabulary = schema_index(reasoned[VOCABULARY_GRAPH])  # indexed once, not once per code
     derived = {VOCABULARY_GRAPH: version_stamps(corpus.graphs[VOCABULARY_GRAPH])}
     for name, triples in reasoned.items():
         if name != VOCABULARY_GRAPH:
@@ -114,21 +115,23 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     seconds: dict[str, float] = {}
     with _timed(seconds, "parse"):
         corpus = load(layout, code_files)
-        shapes = parse_turtle(layout.integrity_shapes)
+        shapes = ox.Store()
+        shapes.bulk_extend(read_turtle(layout.integrity_shapes))
     with _timed(seconds, "reason"):
         reasoned, inferred = reason(corpus)
         # The asserted triples go in as parsed; only the inferred ones are converted.
         store = store_of_parsed(corpus.parsed)
         store.bulk_extend(quads_of({name: reasoned[name] - corpus.graphs[name] for name in reasoned}))
+    with _timed(seconds, "reason"):
         derived = derive(corpus, reasoned)
         store.bulk_extend(quads_of(derived))
     with _timed(seconds, "validate"):
-        # Checked as released: with the statement texts the build derives.
-        union = graph_of(triple for name, triples in reasoned.items() for triple in triples | derived[name])
-        problems = check_shapes(corpus, union, shapes)
+        # The shapes, the provenance check and the QC queries see the graph as released, with the
+        # statement texts the build derives.
+        problems = check_shapes(corpus, store, shapes)
+        problems += check_provenance(corpus, store, layout.sources_dir)
         stores = {"reasoned": store, "asserted": store_of_parsed(corpus.parsed)}
         problems += check_queries(corpus, stores, layout.qc_queries)
-        problems += check_provenance(corpus, union, layout.sources_dir)
     if problems:
         raise ValidationFailed(problems)
     asserted = sum(len(graph) for graph in corpus.graphs.values())
@@ -155,8 +158,10 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
     folder that the next build removes.
     """
     started = time.perf_counter()
-    with _stopped_by_signals(), staged_folder(dist or layout.dist) as staging:
-        docs = _start_docs(layout, staging.path / "docs")
+    target = dist or layout.dist
+    earlier = reusable(target / "docs", inputs_digest(layout.ontology_files, layout.concepts_file))
+    with _stopped_by_signals(), staged_folder(target) as staging:
+        docs = None if earlier else _start_docs(layout, staging.path / "docs")
         try:
             built = check(layout)
             if not include_drafts:
@@ -164,13 +169,17 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
                     built.store.remove_graph(ox.NamedNode(name))
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
-                _finish_docs(docs)
+                if docs:
+                    _finish_docs(docs)
+                for name, page in (earlier or {}).items():  # the last release's pages, made from the same inputs
+                    staging.write(f"docs/{name}", lambda out, page=page: out.write(page))
                 for path, document in documents:
                     page = document(layout, built.store).encode("utf-8")
                     staging.write(path, lambda out, page=page: out.write(page))
             files = staging.files()
         finally:
-            _stop_docs(docs)
+            if docs:
+                _stop_docs(docs)
     built.seconds["total"] = time.perf_counter() - started
     return built, files
 
@@ -281,16 +290,42 @@ def summary(built: Built) -> dict:
     }
 
 
-def knowledge_graph(layout: Layout) -> ox.Store:
-    """The built graph as a store: read from ``dist/peergraph.nq`` when it is newer than
-    every input, otherwise checked and reasoned afresh (without writing ``dist/``)."""
+def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) -> ox.Store:
+    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build.
+
+    No command re-validates the graph behind its user's back. When an input changed since that
+    build, the store is still the last good build, and ``say`` (by default a line on stderr)
+    names the changed files and asks for ``peergraph build``; a build that fails leaves that
+    release in place, so a broken edit never stops questions about the graph as it was checked.
+    Only where there is no release yet is the graph checked afresh (without writing ``dist/``).
+    """
+    say = say or _to_stderr
     release = layout.dist / "peergraph.nq"
-    inputs = [*layout.vocabulary_files, *layout.code_files, *layout.reading_files, *layout.crosswalk_files,
-              layout.integrity_shapes, *layout.qc_queries]
-    if release.is_file() and release.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
-        store = ox.Store()
-        store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
-        # A release built without the draft codes does not answer for them: check afresh.
-        if all(store.contains_named_graph(ox.NamedNode(code_graph_name(p))) for p in layout.code_files):
-            return store
-    return check(layout).store
+    if not release.is_file():
+        return check(layout).store  # nothing built yet, so nothing stale: the graph as the data holds it
+    built_at = release.stat().st_mtime
+    changed = [path for path in inputs(layout) if path.stat().st_mtime > built_at]
+    if changed:
+        names = ", ".join(str(path.relative_to(layout.root)) for path in changed[:3])
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        say(f"{names}{more} changed since the last build ({release}): answering from that build; "
+            "run `peergraph build` to check and include the changes.")
+    store = ox.Store()
+    store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
+    # A release built without the draft codes does not answer for them: those are checked afresh, and said so.
+    drafts = [path for path in layout.code_files if not store.contains_named_graph(ox.NamedNode(code_graph_name(path)))]
+    if drafts:
+        say(f"{', '.join(path.stem for path in drafts)} not in the last build ({release}), which leaves out "
+            "draft codes: checking the graph with them, without writing the release.")
+        return check(layout).store
+    return store
+
+
+def inputs(layout: Layout) -> list[Path]:
+    """The files a build reads."""
+    return [*layout.vocabulary_files, *layout.code_files, *layout.reading_files, *layout.crosswalk_files,
+            layout.integrity_shapes, *layout.qc_queries]
+
+
+def _to_stderr(text: str) -> None:
+    print(f"peergraph: note: {text}", file=sys.stderr)

@@ -110,6 +110,11 @@ def derived_texts(triples) -> set[tuple]:
 
 # --- labels ------------------------------------------------------------------------------
 
+def schema_index(vocabulary) -> _Index:
+    """The vocabulary indexed once, for ``derived_labels`` of many code graphs."""
+    return _Index(vocabulary)
+
+
 def derived_labels(triples, vocabulary) -> set[tuple]:
     """A label for each statement a provision expresses and each part of a statement's wording
     that has none, for example 'Illinois NCRS V – b, statement 1 (prohibition)' and
@@ -118,7 +123,8 @@ def derived_labels(triples, vocabulary) -> set[tuple]:
     Statements are numbered within their provision, parts within their statement and kind
     of part, in the order of their IRIs (numbers compared as numbers).
     """
-    graph, schema = _Index(triples), _Index(vocabulary)
+    graph = _Index(triples)
+    schema = vocabulary if isinstance(vocabulary, _Index) else _Index(vocabulary)
     labels: dict = {}
     statements = defaultdict(list)
     for provision, statement in graph.pairs(PG.expresses):

@@ -12,6 +12,7 @@ Run as a module so that a build can render the pages in a second process:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -33,16 +34,59 @@ INDIVIDUAL_PROPS = [RDFS.isDefinedBy, DCTERMS.title, DCTERMS.description, RDF.ty
                     SKOS.exactMatch, *STATUS_PROPS]
 
 
+PAGES = ("ontology.html", "concepts.html")
+# Each page ends with the digest of what it was made from, so that a build can tell whether
+# the pages of the last release still hold (rendering them takes seconds).
+_STAMP = "<!-- peergraph documentation inputs sha256:{} page sha256:{} -->\n"
+
+
+def inputs_digest(ontologies: list[Path], concepts: Path) -> str:
+    """What the pages depend on: the files they render, the code rendering them, pyLODE's
+    version and SOURCE_DATE_EPOCH (which dates the version IRIs)."""
+    from importlib.metadata import version
+    from peergraph.graph import derived
+
+    digest = hashlib.sha256()
+    for path in [*ontologies, concepts, Path(__file__), Path(derived.__file__)]:
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode() + data)
+    digest.update(f"pylode {version('pylode')}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    return digest.hexdigest()
+
+
+def reusable(folder: Path, digest: str) -> dict[str, bytes] | None:
+    """The pages of ``folder`` (an earlier release's docs/) if all were made from inputs with ``digest``."""
+    pages = {}
+    for name in PAGES:
+        try:
+            pages[name] = (folder / name).read_bytes()
+        except OSError:
+            return None
+        body, _, last = pages[name].rstrip(b"\n").rpartition(b"\n")
+        if last + b"\n" != _stamped(body + b"\n", digest)[len(body) + 1:]:
+            return None  # made from other inputs, or edited since
+    return pages
+
+
+def _stamped(page: bytes, digest: str) -> bytes:
+    return page + _STAMP.format(digest, hashlib.sha256(page).hexdigest()).encode()
+
+
 def render(ontologies: list[Path], concepts: Path, out_dir: Path) -> None:
     """Render every ontology file as one ontology page, and the concept scheme."""
+    digest = inputs_digest(ontologies, concepts)
     ontology = Graph(bind_namespaces="none")   # only the prefixes the files declare: pyLODE loops over them per node
     for path in ontologies:
         ontology.parse(path)
     ontology += version_stamps(ontology)   # the same dated version IRIs as the release
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "ontology.html").write_text(ontology_html(ontology), encoding="utf-8")
+    (out_dir / "ontology.html").write_bytes(_stamped(_ending(ontology_html(ontology)), digest))
     graph = Graph().parse(concepts)
-    (out_dir / "concepts.html").write_text(concept_scheme_html(graph), encoding="utf-8")
+    (out_dir / "concepts.html").write_bytes(_stamped(_ending(concept_scheme_html(graph)), digest))
+
+
+def _ending(page: str) -> bytes:
+    return page.rstrip("\n").encode("utf-8") + b"\n"
 
 
 def ontology_html(ontology: Graph) -> str:

@@ -78,25 +78,54 @@ def entailments(triples, schema: Schema, closed: frozenset | set = frozenset()) 
 
     ``closed`` is a set already closed under the rules (the reasoned vocabulary): its triples
     take part in joins but are not stepped from again, which spares re-deriving the
-    vocabulary's entailments for every code graph.
+    vocabulary's entailments for every code graph. Neither is copied: each code graph costs
+    what it holds, not what the vocabulary holds.
     """
     frontier = set(triples) - closed
-    known = set(closed) | frontier
+    known = set(frontier)  # with ``closed``, what is known
     by_predicate = defaultdict(list)
+    for p, pairs in _joined(schema, closed).items():
+        by_predicate[p] = list(pairs)
+    relevant = _join_predicates(schema)
     new: set[Triple] = set()
-    for s, p, o in known:
-        by_predicate[p].append((s, o))
+    for s, p, o in frontier:
+        if p in relevant:
+            by_predicate[p].append((s, o))
     while frontier:
         derived = set()
         for s, p, o in frontier:
             derived |= _one_step(s, p, o, schema)
         derived |= _chains_and_transitivity(by_predicate, schema)
-        frontier = derived - known
+        frontier = derived - known - closed
         known |= frontier
         new |= frontier
         for s, p, o in frontier:
-            by_predicate[p].append((s, o))
+            if p in relevant:
+                by_predicate[p].append((s, o))
     return new
+
+
+def _join_predicates(schema: Schema) -> set:
+    """The properties property chains and transitivity join on: the only ones indexed."""
+    return {p for _, first, second in schema.chains for p in (first, second)} | set(schema.transitive)
+
+
+_JOINED: dict = {}  # id of a closed set -> (the set, its pairs by joined predicate)
+
+
+def _joined(schema: Schema, closed) -> dict:
+    """The pairs of ``closed`` by predicate, for the predicates joins use; computed once per set."""
+    cached = _JOINED.get(id(closed))
+    if cached is not None and cached[0] is closed and cached[1] is schema:
+        return cached[2]
+    relevant = _join_predicates(schema)
+    pairs = defaultdict(list)
+    for s, p, o in closed:
+        if p in relevant:
+            pairs[p].append((s, o))
+    _JOINED.clear()  # one vocabulary at a time: keep no reference to an earlier build's
+    _JOINED[id(closed)] = (closed, schema, pairs)
+    return pairs
 
 
 def _one_step(s, p, o, schema: Schema) -> set[Triple]:

@@ -4,6 +4,7 @@ whole (see ``output.staged_folder``): a failed build leaves the old release in p
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 
@@ -82,7 +83,7 @@ def write_release(store: ox.Store, staging: StagedFolder, prefixes: dict[str, st
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store}, key=str)
     for name, fmt in GRAPH_FILES.items():
         staging.write(name, lambda out: ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
-    staging.write("peergraph.jsonld", lambda out: out.write(_json(compact_json_ld(triples, prefixes))))
+    staging.write("peergraph.jsonld", lambda out: out.write(_json_ld(compact_json_ld(triples, prefixes))))
     for name, fmt in DATASET_FILES.items():
         staging.write(name, lambda out: store.dump(out, fmt, prefixes=_prefixes_for(fmt, prefixes)))
     staging.write("provisions.csv", lambda out: write_provisions_csv(store, out))
@@ -103,6 +104,16 @@ def _json(document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _json_ld(document: dict) -> bytes:
+    """The JSON-LD document with its context indented and one node object per line.
+
+    json.dumps with ``indent`` runs Python's own encoder, not the C one: for the whole graph it
+    took most of a 250-code build. Each node is written compactly by the C encoder instead."""
+    context = json.dumps(document["@context"], indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    nodes = ",\n    ".join(json.dumps(node, ensure_ascii=False) for node in document["@graph"])
+    return f'{{\n  "@context": {context},\n  "@graph": [\n    {nodes}\n  ]\n}}\n'.encode("utf-8")
+
+
 def _prefixes_for(fmt: ox.RdfFormat, prefixes: dict[str, str]):
     return prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
 
@@ -120,13 +131,25 @@ def compact_json_ld(triples, prefixes: dict[str, str]) -> dict:
     reader expands back through the ``@context``; ``rdf:type`` becomes ``@type``.
     """
     expanded = json.loads(ox.serialize(triples, None, ox.RdfFormat.JSON_LD))
-    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+    # Namespaces ending in "/" or "#" are looked up at each such character of an IRI, from its end
+    # (the longest namespace wins); the others, if any, are tried one by one. A loop over every
+    # prefix for every IRI grew as codes × IRIs: each code brings a prefix.
+    by_namespace = {namespace: prefix for prefix, namespace in prefixes.items() if namespace.endswith(("/", "#"))}
+    others = sorted(((prefix, namespace) for prefix, namespace in prefixes.items()
+                     if namespace not in by_namespace), key=lambda item: -len(item[1]))
 
+    @functools.lru_cache(maxsize=None)
     def iri(value: str) -> str:
-        for prefix, namespace in namespaces:
+        found = []
+        end = len(value)
+        while (end := max(value.rfind("/", 0, end), value.rfind("#", 0, end))) >= 0:
+            if value[:end + 1] in by_namespace:
+                found.append((by_namespace[value[:end + 1]], value[:end + 1]))
+        found += [(prefix, namespace) for prefix, namespace in others if value.startswith(namespace)]
+        for prefix, namespace in sorted(found, key=lambda item: -len(item[1])):
             local = value[len(namespace):]
             # JSON-LD does not read "prefix:" or "prefix://..." as a compact IRI.
-            if value.startswith(namespace) and local and not local.startswith("//"):
+            if local and not local.startswith("//"):
                 return f"{prefix}:{local}"
         return value
 

@@ -16,11 +16,10 @@ import pyoxigraph as ox
 from peergraph.errors import PeergraphError
 from peergraph.graph.store import bind
 from peergraph.questions.library import NamedQuery
+from peergraph.questions.limits import MAX_ANSWER_BYTES  # peergraph's own endpoint answers at most 64 MB
 from peergraph.questions.queries import label_of, prepared, result_of
 from peergraph.questions.results import Result
 
-# An endpoint's answer is read up to this size; peergraph's own endpoint answers at most 64 MB.
-MAX_ANSWER_BYTES = 64 * 1024**2
 ANSWER_TYPES = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 
 

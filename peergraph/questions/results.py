@@ -16,7 +16,7 @@ from rdflib.query import Result as RdflibResult
 
 from peergraph.namespaces import CODE_BASE, prefixes
 
-FORMATS = ("table", "csv", "tsv", "json", "srj")
+from peergraph.questions.limits import FORMATS  # noqa: E402  (the one list of formats)
 
 # Every CSV the project writes ends its records with CRLF: RFC 4180 says so, and so does the
 # SPARQL 1.1 Query Results CSV format, which the endpoint (pyoxigraph) writes. One writer keeps

@@ -83,10 +83,14 @@ def gather(store: ox.Store, layout: Layout) -> dict:
     codes.sort(key=lambda code: code.label.lower())
     matrix = defaultdict(dict)
     labels = {}
-    for row in _rows(store, layout, "concept-coverage-matrix"):
-        concept = str(row["concept"])
-        labels[concept] = str(row["conceptLabel"])
-        matrix[concept][str(row["code"])] = int(row["direct"])
+    # The heatmap, one concept at a time: only concepts some provision names directly have a row.
+    for named_concept in _rows(store, layout, "concept-scheme"):
+        if not named_concept["codes"]:
+            continue
+        for row in _rows(store, layout, "concept-coverage-matrix", concept=str(named_concept["concept"])):
+            concept = str(row["concept"])
+            labels[concept] = str(row["conceptLabel"])
+            matrix[concept][str(row["code"])] = int(row["direct"])
     addressed = sorted((c for c, cells in matrix.items() if any(cells.values())), key=lambda c: labels[c].lower())
     side_by_side, anchored = {}, set()
     for concept in addressed:
