@@ -6,7 +6,6 @@ import json
 import textwrap
 
 from peergraph.cli.options import add_format, layout_of
-from peergraph.graph.build import knowledge_graph
 from peergraph.output import emit
 
 
@@ -28,6 +27,8 @@ def add_commands(commands) -> None:
 def _compare(args) -> int:
     from peergraph.crosswalk.compare import as_dict, code_iri, compare, comparison_csv, similarity, standard_setters
     from peergraph.errors import PeergraphError
+
+    from peergraph.graph.build import knowledge_graph
 
     store = knowledge_graph(layout_of(args))
     a, b = code_iri(store, args.a), code_iri(store, args.b)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
 from peergraph.cli.options import add_format, layout_of
 from peergraph.cli.queries import terminal_width
 from peergraph.output import emit
-from peergraph.questions.changes import Changes, changed_words, changes
-from peergraph.questions.results import COLUMN_GAP
+
+if TYPE_CHECKING:
+    from peergraph.questions.changes import Changes
 
 
 def add_commands(commands) -> None:
@@ -30,6 +32,7 @@ def add_commands(commands) -> None:
 
 def _diff(args) -> int:
     from peergraph.graph.build import knowledge_graph
+    from peergraph.questions.changes import changes
 
     layout = layout_of(args)
     found = changes(layout, knowledge_graph(layout), args.code, args.before, args.after)
@@ -39,6 +42,9 @@ def _diff(args) -> int:
 
 
 def table(found: Changes, width: int | None = None) -> str:
+    from peergraph.questions.changes import changed_words
+    from peergraph.questions.results import COLUMN_GAP
+
     """One line per version's text of each change (and, for a changed text, the words that changed),
     the text column wrapped to ``width`` where given, whole otherwise."""
     lines = []

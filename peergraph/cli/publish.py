@@ -11,7 +11,6 @@ from pathlib import Path
 from peergraph.cli.options import add_format, layout_of
 from peergraph.errors import PeergraphError
 from peergraph.output import emit
-from peergraph.publish.remote import files_of, publish
 from peergraph.publish.store import PASSWORD_VARIABLE, Target, redact, without_credentials
 
 
@@ -35,6 +34,8 @@ def add_commands(commands) -> None:
 
 
 def _publish(args) -> int:
+    from peergraph.publish.remote import files_of, publish
+
     for url in filter(None, (args.endpoint, args.update, args.graph_store)):
         if not url.startswith(("http://", "https://")):
             raise PeergraphError(f"{redact(url)!r} is not an http(s) URL; give the store's endpoint, "

@@ -109,7 +109,10 @@ class Shapes:
         self._check_components(prop)
         path = self.value(prop, SH + "path")
         if not isinstance(path, ox.NamedNode):
-            raise ValueError(f"property shape {prop}: only a single property as sh:path is translated")
+            from peergraph.errors import PeergraphError
+            raise PeergraphError(f"property shape {prop} (sh:message {self.value(prop, SH + 'message')}) has a "
+                                 "path that is not a single property, which the build's integrity check does not "
+                                 "translate; use one property, or write the check as a QC query in queries/qc/.")
         patterns = []
         minimum, maximum = self.value(prop, SH + "minCount"), self.value(prop, SH + "maxCount")
         if minimum is not None and int(minimum.value) > 0:

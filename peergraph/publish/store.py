@@ -7,8 +7,6 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from peergraph.errors import PeergraphError
 
 TIMEOUT = 120.0   # seconds per request: a graph of the build is a few hundred kilobytes
@@ -114,12 +112,14 @@ class Store:
         except (ValueError, KeyError, IndexError) as error:
             raise PeergraphError(f"{self.target.query} did not answer a COUNT query with SPARQL JSON ({error})") from None
 
-    def read_back(self, graph: str) -> list[ox.Triple]:
+    def read_back(self, graph: str) -> list:
         """Every triple the store holds in ``graph``, as it answers a CONSTRUCT query."""
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         response = self._checked(self._send("POST", self.target.query, data={"query": query},
                                             headers={"Accept": "application/n-triples"}), f"reading back <{graph}>")
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        import pyoxigraph as ox   # only when publishing: the command line imports this module for its help
+
         syntax = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.N_TRIPLES
         try:
             return [quad.triple for quad in ox.parse(response.content, format=syntax)]
