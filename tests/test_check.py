@@ -151,7 +151,8 @@ def test_a_gift_over_the_illinois_threshold_cites_the_provision_and_the_numbers(
 
 def test_a_finding_quotes_the_words_of_its_statement_with_the_provision_as_context(checker, tmp_path):
     """Virginia Conduct 3 joins two sentences; a gift's finding rests on the second alone."""
-    from peergraph.cli.scenarios import as_json, as_table
+    from peergraph.cli.scenarios import as_table
+    from peergraph.scenarios.verdicts import as_json
     path = tmp_path / "gift.ttl"
     path.write_text(GIFT_OF_40, encoding="utf-8")
     outcome = checker.check([path], codes=["virginia-dbhds-cprs"])

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from peergraph.cli.scenarios import as_json
+from peergraph.scenarios.verdicts import as_json
 from peergraph.scenarios.reading import MAX_FILE_BYTES
 from peergraph.scenarios.verdicts import Checker
 

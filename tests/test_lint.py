@@ -61,7 +61,7 @@ def test_text_that_is_not_at_its_offsets(project_copy, capsys):
 
 def test_a_statement_without_kind_or_concept(project_copy, capsys):
     line = _edit(project_copy, "il:III-a-s1 a pg:Duty ;", "il:III-a-s1")
-    _edit(project_copy, "pg:concerns pgc:respect-and-dignity .", "pg:binds il:specialist .", after="il:III-a-s1")
+    _edit(project_copy, "pg:concerns pgc:respect-and-dignity ;", "pg:binds il:specialist ;", after="il:III-a-s1")
     status, lines = _lint(project_copy, ILLINOIS, capsys=capsys)
     assert status == 1
     assert lines == [

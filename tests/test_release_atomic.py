@@ -116,7 +116,7 @@ def test_a_full_disk_on_the_third_file_is_a_sentence_and_leaves_the_old_release_
         return real_create(path)
 
     monkeypatch.setattr(staged_output, "create", create)
-    monkeypatch.setattr("peergraph.cli.build", lambda layout, out: quick_build())
+    monkeypatch.setattr("peergraph.cli.build", lambda layout, out, **options: quick_build())
     assert main(["build", "--out", str(quick_build.dist)]) == 2
     message = capsys.readouterr().err
     third = quick_build.dist / opened[2].name

@@ -10,6 +10,7 @@ from peergraph.authoring.evaluation import compare, read_encoding
 from peergraph.cli import main
 from peergraph.graph.corpus import load
 from peergraph.graph.layout import Layout
+from peergraph.graph.store import store_of_parsed
 from peergraph.graph.validation import check_provenance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def test_a_real_source_gives_a_draft_the_provenance_check_accepts(project, revie
         (ROOT / "data" / "sources" / f"{reviewed.stem}.txt").read_bytes()
     layout = Layout(project)
     corpus = load(layout, [draft])
-    assert check_provenance(corpus, corpus.union(), layout.sources_dir) == []
+    assert check_provenance(corpus, store_of_parsed(corpus.parsed), layout.sources_dir) == []
     graph = Graph().parse(draft)
     source = (ROOT / "data" / "sources" / f"{reviewed.stem}.txt").read_bytes().decode("utf-8")
     # Where the draft's provision spans the reviewed one's characters, it has the reviewed text.

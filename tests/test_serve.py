@@ -420,13 +420,13 @@ def test_a_provision_page_for_a_browser(client):
 
 def test_a_statement_page_quotes_its_words_with_the_provision_as_context(client):
     """Illinois I – b (the first) joins the attestation of abstinence and "must not return to use"."""
-    page = client.get("/code/illinois-ncrs/I-b-1-s2", headers={"Accept": "text/html"})
-    words = page.text[page.text.index('id="words"'):page.text.index('id="statements"')]
-    assert "“Specialists must not return to use.”" in words
-    assert 'href="/code/illinois-ncrs/I-b-1"' in words
-    assert "Specialists shall attest to two years of abstinence from alcohol and/or illicit substances and must not return to use." in words
+    page = client.get("/code/illinois-ncrs/I-b-1-s2", headers={"Accept": "text/html"}).text
+    focus = page[page.index('id="part-I-b-1-s2"'):]
+    assert "“Specialists must not return to use.”" in focus[:focus.index("</article>")]
+    context = page[page.index('id="verbatim"'):page.index('id="statements"')]
+    assert "and must not return to use.”" in context and "Specialists shall attest to two years" in context
     provision = client.get("/code/illinois-ncrs/I-b-1", headers={"Accept": "text/html"}).text
-    assert "“Specialists must not return to use.”" in provision[provision.index('id="words"'):]
+    assert "“Specialists must not return to use.”" in provision[provision.index('id="statements"'):]
 
 
 def test_an_unknown_iri_is_404(client):

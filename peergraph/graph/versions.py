@@ -126,7 +126,8 @@ def work_of(facts: _Facts, provision, version) -> URIRef | None:
 
 
 def derived_versions(reasoned: dict[str, set]) -> dict[str, set]:
-    """Per named graph: each code's pg:currentVersion (in the graph of that version), and for each
+    """Per named graph: each code's pg:currentVersion (in the graph of that version), each version's
+    pg:previousVersion (the one its text dates before it), and for each
     section and provision of a current version pg:inCurrentVersionOf; for each provision the
     work it realizes (in the provision's graph), and the work's type, code and label (in the
     graph of its earliest wording: a triple in two graphs would count twice in their union)."""
@@ -143,6 +144,14 @@ def derived_versions(reasoned: dict[str, set]) -> dict[str, set]:
         derived[facts.home.get(version) or _graph_of(facts, version)].add((code, PG.currentVersion, version))
         for name, member, _ in facts.members[version]:
             derived[name].add((member, PG.inCurrentVersionOf, code))
+    versions_of = defaultdict(list)
+    for version, code in facts.version_of.items():
+        versions_of[code].append((version_order(facts.dates[version]), str(version), version))
+    for code, versions in versions_of.items():   # each version names the one its dates place before it
+        versions.sort()
+        for (before, _, earlier), (order, _, later) in zip(versions, versions[1:]):
+            if before < order:
+                derived[facts.home.get(later) or _graph_of(facts, later)].add((later, PG.previousVersion, earlier))
     realizations = defaultdict(list)
     for version, members in facts.members.items():
         for name, provision, is_provision in members:
