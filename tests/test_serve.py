@@ -538,3 +538,13 @@ def test_an_idle_worker_goes_to_the_longest_waiting_request():
     assert got == ["worker"]
     idle.put("worker")
     assert idle.get(0.1) == "worker"
+
+
+def test_the_scenario_vocabulary_is_on_the_served_page(client):
+    index = client.get("/", headers={"Accept": "text/html"}).text
+    assert 'href="/scenario-vocabulary"' in index
+    page = client.get("/scenario-vocabulary")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    # A kind of act with a fact a gift scenario needs, and a circumstance a code's exception reads.
+    assert "gift accepted" in page.text and "supervisorConsulted" in page.text
+

@@ -155,6 +155,14 @@ def create_app(endpoint: Endpoint):
             codes=data["codes"], graphs=endpoint.graphs, settings=endpoint.settings)
         return HTMLResponse(html)
 
+    vocabulary_page: list[str] = []   # made once, on first request: it checks the example scenarios
+
+    async def scenario_vocabulary(request: Request) -> Response:
+        if not vocabulary_page:
+            from peergraph.scenarios.reference import scenario_reference
+            vocabulary_page.append(await run_in_threadpool(scenario_reference, endpoint.layout, endpoint.store))
+        return HTMLResponse(vocabulary_page[0])
+
     async def named_queries(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(endpoint.named_queries))
 
@@ -193,6 +201,7 @@ def create_app(endpoint: Endpoint):
         Route("/", index, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/api/queries", named_queries, methods=["GET"]),
+        Route("/scenario-vocabulary", scenario_vocabulary, methods=["GET"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         # The ontology documentation the build wrote, where ontology terms' pages point.
         *([Mount("/docs", StaticFiles(directory=docs), name="docs")] if docs.is_dir() else []),
