@@ -170,3 +170,11 @@ def test_release_holds_the_scenario_context_that_reads_a_json_scenario(release, 
                  "amount": 26, "currency": "usDollar", "doesNotHold": ["situationDocumented"]}]}), encoding="utf-8")
     [result] = Checker(layout, built.store).check([scenario], ["illinois-ncrs"]).scenarios
     assert result.codes[0].verdict == "violates"  # Illinois V – b: a gift valued over $25, not documented
+
+
+def test_the_summary_counts_statements_by_their_kind_and_nothing_else(built, sparql):
+    # Classes of measure have kind names too ("money"); the summary counts statements only.
+    kinds = summary(built)["statements_by_kind"]
+    statements = sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?p pg:expresses ?s }")
+    assert sum(kinds.values()) == int(statements[0]["n"])
+    assert "money" not in kinds and kinds["prohibition"] > 0

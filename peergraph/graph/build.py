@@ -267,8 +267,9 @@ SELECT ?graph (COUNT(DISTINCT ?suggestion) AS ?count) WHERE {
 
 KINDS_QUERY = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?kind (COUNT(DISTINCT ?statement) AS ?count) WHERE {
-  ?statement a ?class . ?class pg:kindName ?kind .
+  ?statement a ?class . ?class pg:kindName ?kind ; rdfs:subClassOf+ pg:Statement .   # not kinds of measure
 } GROUP BY ?kind ORDER BY DESC(?count) ?kind
 """
 
