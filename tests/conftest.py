@@ -95,3 +95,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def ask(layout, built):
+    """Rows of a named question as dicts of plain strings (None where unbound)."""
+    from peergraph.questions.queries import named, run
+
+    def rows(name, **params):
+        result = run(built.store, named(layout, name), params)
+        return [{k: (None if v is None else str(v)) for k, v in row.items()} for row in result.rows]
+    return rows
+

@@ -2,7 +2,7 @@
 
 import pytest
 
-from peergraph.questions.queries import named, run
+from peergraph.questions.queries import run
 
 from .conftest import CODE
 
@@ -10,14 +10,6 @@ IL, VA, SUD, CT, NC = (CODE + name for name in (
     "illinois-ncrs", "virginia-dbhds-cprs", "sud-cprss-cprm", "connecticut-ccb-cprs", "north-carolina-cpss"))
 PGC = "https://w3id.org/peergraph/concept/"
 PG = "https://w3id.org/peergraph/ontology#"
-
-
-@pytest.fixture(scope="module")
-def ask(layout, built):
-    def rows(name, **params):
-        result = run(built.store, named(layout, name), params)
-        return [{k: (None if v is None else str(v)) for k, v in row.items()} for row in result.rows]
-    return rows
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,6 @@ PG = "https://w3id.org/peergraph/ontology#"
 
 
 @pytest.fixture(scope="module")
-def ask(layout, built):
-    """Rows of a named question as dicts of plain strings (None where unbound)."""
-    def rows(name, **params):
-        result = run(built.store, named(layout, name), params)
-        return [{k: (None if v is None else str(v)) for k, v in row.items()} for row in result.rows]
-    return rows
-
-
-@pytest.fixture(scope="module")
 def codes(built):
     return {str(row["c"]) for row in run(built.store, "SELECT ?c WHERE { ?c a pg:Code }").rows}
 
