@@ -26,9 +26,8 @@ from peergraph.graph.context import CONTEXT_IRI, json_context
 from peergraph.graph.layout import GRAPH_BASE
 from peergraph.graph.store import to_ox
 from peergraph.scenarios.file_graph import SCENARIO_BASE, SCOPE_PREFIX, as_written
-from peergraph.scenarios.file_graph import FileGraph as _FileGraph, slug as _slug
-from peergraph.scenarios.input_problems import file_problems as _file_problems, input_problems as _input_problems
-from peergraph.scenarios.input_problems import known_terms as _known_terms, line_of as _line_of
+from peergraph.scenarios.file_graph import FileGraph, slug
+from peergraph.scenarios.input_problems import file_problems, input_problems, known_terms, line_of
 
 __all__ = ["MAX_FILE_BYTES", "SCENARIO_GRAPH_BASE", "SCOPE_PREFIX", "SUFFIXES", "Batch", "as_written", "read",
            "scenario_files"]
@@ -98,11 +97,11 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
     batch = Batch(ox.Store())
     batch.store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
     files, batch.problems = scenario_files(paths)
-    known = _known_terms(kg)
+    known = known_terms(kg)
     context: list[dict] = []  # made once, when the first JSON file needs it
     failed: set[str] = set()
     for path in files:
-        graph_name = SCENARIO_GRAPH_BASE + _slug(path)
+        graph_name = SCENARIO_GRAPH_BASE + slug(path)
         if graph_name in batch.files:
             batch.problems.append(f"{path}: two scenario files are named {path.stem!r}; rename one.")
             continue
@@ -112,14 +111,14 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
             batch.problems.append(str(error))
             continue
         batch.files[graph_name] = path
-        loaded = _FileGraph(path, known)
+        loaded = FileGraph(path, known)
         batch.store.bulk_extend(loaded.quads(triples, ox.NamedNode(graph_name)))
         batch.renames = batch.renames or loaded.renames
-        found = _file_problems(path, text, loaded.terms, known)
+        found = file_problems(path, text, loaded.terms, known)
         if found:
             batch.problems.extend(found)
             failed.add(graph_name)
-    for graph_name, problem in _input_problems(batch, input_shapes):
+    for graph_name, problem in input_problems(batch, input_shapes):
         batch.problems.append(problem)
         failed.add(graph_name)
     batch.problems.sort(key=lambda problem: problem.split(":", 1)[0])  # by file, each file's in order
@@ -150,7 +149,7 @@ def _parsed(path: Path, kg: ox.Store, context: list[dict]) -> tuple[str, list]:
 def _parse(path: Path, data: bytes, format: ox.RdfFormat) -> list:
     try:
         # Blank node labels are renamed: "_:p" in two files is two nodes.
-        return list(ox.parse(data, format=format, base_iri=SCENARIO_BASE + _slug(path), rename_blank_nodes=True))
+        return list(ox.parse(data, format=format, base_iri=SCENARIO_BASE + slug(path), rename_blank_nodes=True))
     except SyntaxError as error:
         kind = "Turtle" if format == ox.RdfFormat.TURTLE else "JSON-LD"
         raise PeergraphError(f"{path}: invalid {kind} ({error}); fix the file.") from None
@@ -163,7 +162,7 @@ def _json_document(path: Path, text: str, context: dict) -> bytes:
     except json.JSONDecodeError as error:
         raise PeergraphError(f"{path}:{error.lineno}:{error.colno}: invalid JSON ({error.msg}).") from None
     except ValueError as error:  # NaN or Infinity, which JSON itself does not allow
-        line = _line_of(text, str(error))
+        line = line_of(text, str(error))
         raise PeergraphError(f"{path}:{line}: {error} is not a number; write a finite number.") from None
     items = document if isinstance(document, list) else [document]
     for item in items:
