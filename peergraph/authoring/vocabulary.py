@@ -37,6 +37,7 @@ class Cues:
     measures: dict[str, list[str]]   # measure → its cue phrases
     vague: dict[str, str]            # "when appropriate" → pg:DiscretionaryQualifier
     number_words: dict[str, int]
+    ignored_words: frozenset[str]    # words concept suggestions never match ("the", "shall")
 
 
 @functools.lru_cache(maxsize=4)
@@ -80,6 +81,7 @@ def read_cues(path: Path) -> Cues:
         vague=phrases_of("UnquantifiedStandard", "DiscretionaryQualifier", "AgencyDeferral"),
         number_words={str(graph.value(node, RDFS.label)).lower(): int(value)
                       for node, value in graph.subject_objects(RDF.value)},
+        ignored_words=frozenset(str(w).lower() for w in graph.objects(URIRef(PG + "concerns"), URIRef(PG + "ignoredWord"))),
     )
 
 
