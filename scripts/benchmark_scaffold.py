@@ -26,7 +26,8 @@ from peergraph.graph.layout import Layout  # noqa: E402
 
 MEASURES = (("boundaries", "boundaries"), ("kinds", "kinds"), ("thresholds P", "thresholds_precision"),
             ("thresholds R", "thresholds_recall"), ("vague R", "vague_recall"), ("concepts top-3 R", "concepts_recall"),
-            ("stmts, 1 in top 3", "concepts_hit"))
+            ("stmts, 1 in top 3", "concepts_hit"), ("cond/exc P", "qualifiers_precision"),
+            ("cond/exc R", "qualifiers_recall"), ("actors P", "actors_precision"), ("actors R", "actors_recall"))
 
 
 def leave_one_out(code_file: Path, work: Path) -> tuple[Scores, float]:

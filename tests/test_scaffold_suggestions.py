@@ -69,3 +69,41 @@ def test_a_concept_suggestion_names_the_statements_own_words_and_no_ignored_word
     for words in evidence.values():
         assert not set(words) & ignored
         assert set(words) - {""} <= text_words
+
+
+def _suggested(graph: Graph, words: str) -> list[tuple[str, str, str]]:
+    """(property, value, evidence) of the suggestions on the draft statements whose words these are."""
+    text, expresses = URIRef(PG + "verbatimText"), URIRef(PG + "expresses")
+    statements = [statement for provision, provision_text in graph.subject_objects(text) if words in str(provision_text)
+                  for statement in graph.objects(provision, expresses)
+                  if words in str(graph.value(statement, text) or provision_text)]
+    return [(str(graph.value(s, URIRef(PG + "suggestedProperty"))).rsplit("#", 1)[-1],
+             str(graph.value(s, URIRef(PG + "suggestedValue"))).rsplit("#", 1)[-1],
+             str(graph.value(s, URIRef(PG + "evidence"))))
+            for statement in statements for s in graph.objects(statement, URIRef(PG + "hasSuggestion"))]
+
+
+@pytest.fixture(scope="module")
+def illinois_draft(layout, tmp_path_factory) -> Graph:
+    out = tmp_path_factory.mktemp("drafts")
+    _held_out(layout, "illinois-ncrs", out)
+    return Graph().parse(out / "illinois-ncrs.ttl")
+
+
+def test_a_condition_and_the_actor_to_notify_are_suggested_with_their_words(illinois_draft):
+    # Illinois I – b (second): "Specialists shall notify their peer supervisor if they experience a reoccurrence."
+    suggested = _suggested(illinois_draft, "shall notify their peer supervisor if they experience a reoccurrence")
+    assert ("hasCondition", "None", 'words "if they experience a reoccurrence" (cue "if")') in suggested
+    assert ("notifies", "supervisor", 'words "notify their peer supervisor"') in suggested
+
+
+def test_an_exception_opened_by_without_and_a_verb_in_ing_is_suggested(illinois_draft):
+    # Illinois III – e: "Specialists shall not discontinue services without notifying the person they serve"
+    suggested = _suggested(illinois_draft, "shall not discontinue services without notifying the person they serve")
+    assert ("hasException", "None", 'words "without notifying the person they serve" (cue "without")') in suggested
+    assert ("notifies", "personServed", 'words "notifying the person they serve"') in suggested
+
+
+def test_conditions_exceptions_and_actors_are_only_suggested_never_stated(illinois_draft):
+    for prop in ("hasCondition", "hasException", "involves", "notifies", "consults"):
+        assert not list(illinois_draft.subject_objects(URIRef(PG + prop)))
