@@ -1,10 +1,16 @@
 """Leave one code out: scaffold each code's source with the other codes as the only reference
 material, and compare the draft with the reviewed encoding.
 
-Prints, per code and overall, the five measures of the scaffolder: provision boundaries exactly
+Prints, per code and overall, the measures of the scaffolder: provision boundaries exactly
 right, statement-kind accuracy, threshold precision and recall (value, unit, comparator and period
-all exact), vague-term recall, and the recall of the reviewed concepts among the top 3 suggested
-(with, beside it, the share of statements with at least one reviewed concept in the top 3); then the seconds each scaffold took (CPU) and, with --misses, what each draft got wrong.
+all exact), vague-term recall, the recall of the reviewed concepts among the top 3 suggested
+(with, beside it, the share of statements with at least one reviewed concept in the top 3),
+precision and recall of the suggested conditions and exceptions (same kind, one phrase within the
+other) and of the suggested actors (part and actor, per provision); then the seconds each scaffold
+took (CPU) and, with --misses, what each draft got wrong.
+
+The vague-term vocabulary and the cue phrases of conditions, exceptions and actors were written
+knowing all five codes: their figures are not leave-one-out figures.
 
     .venv/bin/python scripts/benchmark_scaffold.py [--misses]
 """
