@@ -12,6 +12,7 @@ EXTRA_OF_MODULE = {
     "uvicorn": "serve",
     "httptools": "serve",
     "rank_bm25": "authoring",
+    "snowballstemmer": "authoring",
 }
 
 

@@ -1,10 +1,16 @@
 """Leave one code out: scaffold each code's source with the other codes as the only reference
 material, and compare the draft with the reviewed encoding.
 
-Prints, per code and overall, the five measures of the scaffolder: provision boundaries exactly
+Prints, per code and overall, the measures of the scaffolder: provision boundaries exactly
 right, statement-kind accuracy, threshold precision and recall (value, unit, comparator and period
-all exact), vague-term recall, and the recall of the reviewed concepts among the top 3 suggested
-(with, beside it, the share of statements with at least one reviewed concept in the top 3); then the seconds each scaffold took (CPU) and, with --misses, what each draft got wrong.
+all exact), vague-term recall, the recall of the reviewed concepts among the top 3 suggested
+(with, beside it, the share of statements with at least one reviewed concept in the top 3),
+precision and recall of the suggested conditions and exceptions (same kind, one phrase within the
+other) and of the suggested actors (part and actor, per provision); then the seconds each scaffold
+took (CPU) and, with --misses, what each draft got wrong.
+
+The vague-term vocabulary and the cue phrases of conditions, exceptions and actors were written
+knowing all five codes: their figures are not leave-one-out figures.
 
     .venv/bin/python scripts/benchmark_scaffold.py [--misses]
 """
@@ -26,7 +32,8 @@ from peergraph.graph.layout import Layout  # noqa: E402
 
 MEASURES = (("boundaries", "boundaries"), ("kinds", "kinds"), ("thresholds P", "thresholds_precision"),
             ("thresholds R", "thresholds_recall"), ("vague R", "vague_recall"), ("concepts top-3 R", "concepts_recall"),
-            ("stmts, 1 in top 3", "concepts_hit"))
+            ("stmts, 1 in top 3", "concepts_hit"), ("cond/exc P", "qualifiers_precision"),
+            ("cond/exc R", "qualifiers_recall"), ("actors P", "actors_precision"), ("actors R", "actors_recall"))
 
 
 def leave_one_out(code_file: Path, work: Path) -> tuple[Scores, float]:

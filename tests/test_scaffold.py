@@ -209,8 +209,9 @@ def test_an_existing_out_is_refused_without_force(project, tmp_path, capsys):
     assert "a pg:Suggestion" in out.read_text(encoding="utf-8")
 
 
-def test_without_the_ranking_library_the_command_says_what_to_install(project, tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(__import__("sys").modules, "rank_bm25", None)
+@pytest.mark.parametrize("library", ["rank_bm25", "snowballstemmer"])
+def test_without_the_ranking_library_the_command_says_what_to_install(project, tmp_path, capsys, monkeypatch, library):
+    monkeypatch.setitem(__import__("sys").modules, library, None)
     (tmp_path / "rules.txt").write_text(RULES, encoding="utf-8")
     assert _scaffold(project, tmp_path / "rules.txt", "no-library") == 2
     assert "pip install 'peergraph[authoring]'" in capsys.readouterr().err

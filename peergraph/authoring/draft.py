@@ -3,7 +3,9 @@
 Every fact the machine made is stated, so that the draft builds and can be queried, and is
 followed by one line ``… pg:hasSuggestion [ a pg:Suggestion ; … ]`` giving its evidence.
 Accepting a suggestion is deleting that line. A concept suggestion of rank 1 is stated with
-``pg:concerns``; ranks 2 and 3 are alternatives, stated only in their suggestion line.
+``pg:concerns``; ranks 2 and 3 are alternatives, stated only in their suggestion line. So are the
+conditions, exceptions and actors the words suggest: a condition needs its circumstance named by
+the reviewer, and an actor's part changes which verdict pattern checks the statement.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rdflib import Literal
 from peergraph.authoring.concepts import ConceptIndex
 from peergraph.authoring.kinds import statements_of
 from peergraph.authoring.numbers import thresholds_in
+from peergraph.authoring.qualifiers import actors_in, clauses_in
 from peergraph.authoring.splitting import Split
 from peergraph.authoring.vague import vague_terms_in
 from peergraph.authoring.vocabulary import PG, Cues
@@ -64,6 +67,8 @@ def write_draft(code: Code, source: str, split: Split, cues: Cues, index: Concep
         f"# Draft encoding of {code.title!r}, made by `peergraph scaffold` from data/sources/{code.source_name}.",
         "# Each line `… pg:hasSuggestion [ a pg:Suggestion ; … ]` is a machine-made fact awaiting review: check",
         "# the fact it describes against the source, correct the fact where it is wrong, then delete the line.",
+        "# A line with no fact stated (a concept of rank 2 or 3, a condition, exception or actor) is a lead:",
+        "# state the fact on the statement if the text bears it out, then delete the line.",
         "# While one such line is left, the code is a draft: checked and queryable, kept out of the release.",
         *(f"# NOT SPLIT: lines {first}–{last} of the source: {why}." for first, last, why in split.flagged),
         "",
@@ -186,6 +191,7 @@ def _statement(name, statement, provision, own_text, source, source_iri, code, c
     for rank, concept in enumerate(concepts, 1):
         out.append(_suggestion(name, counts, "concept", prop="pg:concerns", value=_curie(concept.concept),
                                evidence="matched words: " + ", ".join(concept.words), rank=rank, score=concept.score))
+    out += _qualifier_suggestions(name, statement, cues, counts)
     for n, threshold in enumerate(thresholds, 1):
         measure = threshold.measure or _fallback_measure(threshold.unit, cues)
         parts = [f"{name}-t{n} a pg:Threshold", f"    pg:measures {_curie(measure)}",
@@ -203,6 +209,20 @@ def _statement(name, statement, provision, own_text, source, source_iri, code, c
     return [*out, ""]
 
 
+def _qualifier_suggestions(name, statement, cues: Cues, counts: Counts) -> list[str]:
+    """Conditions, exceptions and actors, stated only in their suggestion lines: each needs the
+    reviewer to name its circumstance, or to confirm the actor's part, before it is a fact."""
+    lines = []
+    for clause in clauses_in(statement.text, cues):
+        what = "condition" if clause.kind == PG + "Condition" else "exception"
+        lines.append(_suggestion(name, counts, what, prop=f"pg:has{what.title()}",
+                                 evidence=f"words {_q(clause.phrase)} (cue {_q(clause.cue)})"))
+    for mention in actors_in(statement.text, cues, norm=statement.kind in _NORMS):
+        lines.append(_suggestion(name, counts, "actor", prop=_curie(mention.role), value=_curie(mention.actor),
+                                 evidence=f"words {_q(mention.words)}"))
+    return lines
+
+
 def _fallback_measure(unit: str, cues: Cues) -> str:
     """A measure for a threshold no word of the text names: one whose cue names the unit, else the first."""
     unit_words = {phrase for phrase, iri in cues.units.items() if iri == unit}
@@ -217,7 +237,9 @@ def _suggestion(subject: str, counts: Counts, what: str, prop: str | None = None
     counts.suggestions[what] += 1
     parts = ["a pg:Suggestion"]
     if prop:
-        parts += [f"pg:suggestedProperty {prop}", f"pg:suggestedValue {value}"]
+        parts.append(f"pg:suggestedProperty {prop}")
+    if value:
+        parts.append(f"pg:suggestedValue {value}")
     if rank is not None:
         parts += [f"pg:rank {rank}", f"pg:score {score:.2f}"]
     parts.append(f"pg:evidence {_q(evidence)}")

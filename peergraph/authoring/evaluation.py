@@ -1,8 +1,10 @@
-"""How close a draft comes to a reviewed encoding of the same source: the five measures of the
-scaffolder (provision boundaries, statement kinds, thresholds, vague terms, concepts in the top 3).
+"""How close a draft comes to a reviewed encoding of the same source: the measures of the
+scaffolder (provision boundaries, statement kinds, thresholds, vague terms, concepts in the top 3,
+conditions and exceptions, actors).
 
 Both files are read the same way, since a draft follows the same convention; a draft's concept
-suggestions of ranks 1 to 3 are read from its ``pg:Suggestion``s.
+suggestions of ranks 1 to 3, and its conditions, exceptions and actors, are read from its
+``pg:Suggestion``s. Only the shared actors (``pg:``) count: a code's own (its board) has no cue.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import re
 
 from rdflib import RDF, Graph, URIRef
 
@@ -23,6 +27,8 @@ class Statement:
     ranked: list[str] = field(default_factory=list)   # suggested concepts, best first
     thresholds: list[tuple] = field(default_factory=list)
     vague: list[str] = field(default_factory=list)
+    qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (Condition or Exception, phrase)
+    actors: set[tuple[str, str]] = field(default_factory=set)        # (involves, notifies or consults; actor)
 
 
 @dataclass
@@ -36,10 +42,18 @@ class Provision:
 def read_encoding(path: Path) -> list[Provision]:
     graph = Graph().parse(path, format="turtle")
     ranked: dict = {}
+    qualifiers: dict = {}
+    actors: dict = {}
     for subject, suggestion in graph.subject_objects(PG.hasSuggestion):
-        if graph.value(suggestion, PG.suggestedProperty) == PG.concerns:
+        prop, value = graph.value(suggestion, PG.suggestedProperty), graph.value(suggestion, PG.suggestedValue)
+        if prop == PG.concerns:
             rank = int(graph.value(suggestion, PG.rank) or 1)
-            ranked.setdefault(subject, []).append((rank, local_name(graph.value(suggestion, PG.suggestedValue))))
+            ranked.setdefault(subject, []).append((rank, local_name(value)))
+        elif prop in (PG.hasCondition, PG.hasException):
+            words = re.match(r'words "(.*)" \(cue', str(graph.value(suggestion, PG.evidence)))
+            qualifiers.setdefault(subject, []).append((_QUALIFIER[prop], words.group(1) if words else ""))
+        elif prop in _ACTOR_ROLES and str(value).startswith(str(PG)):
+            actors.setdefault(subject, set()).add((local_name(prop), local_name(value)))
     provisions = []
     for provision in graph.subjects(RDF.type, PG.Provision):
         spans = []
@@ -54,11 +68,19 @@ def read_encoding(path: Path) -> list[Provision]:
                            local_name(graph.value(t, PG.perPeriod)) if graph.value(t, PG.perPeriod) else None)
                           for t in graph.objects(statement, PG.hasThreshold)]
             vague = [str(graph.value(v, PG.phrase)) for v in graph.objects(statement, PG.hasVagueTerm)]
+            stated = [(_QUALIFIER[p], str(graph.value(q, PG.phrase))) for p in _QUALIFIER for q in graph.objects(statement, p)]
+            parts = {(local_name(p), local_name(a)) for p in _ACTOR_ROLES for a in graph.objects(statement, p)
+                     if str(a).startswith(str(PG))}
             statements.append(Statement(kinds, {local_name(c) for c in graph.objects(statement, PG.concerns)},
-                                        [name for _, name in sorted(ranked.get(statement, []))], thresholds, vague))
+                                        [name for _, name in sorted(ranked.get(statement, []))], thresholds, vague,
+                                        stated + qualifiers.get(statement, []), parts | actors.get(statement, set())))
         if spans:
             provisions.append(Provision(local_name(provision), min(spans)[0], max(spans)[1], statements))
     return sorted(provisions, key=lambda p: p.start)
+
+
+_QUALIFIER = {PG.hasCondition: "Condition", PG.hasException: "Exception"}
+_ACTOR_ROLES = (PG.involves, PG.notifies, PG.consults)
 
 
 def _statement_order(statement: URIRef):
@@ -75,12 +97,16 @@ class Scores:
     vague_recall: tuple[int, int] = (0, 0)
     concepts_recall: tuple[int, int] = (0, 0)
     concepts_hit: tuple[int, int] = (0, 0)  # statements with at least one reviewed concept in the top 3
+    qualifiers_precision: tuple[int, int] = (0, 0)  # conditions and exceptions: same kind, one phrase in the other
+    qualifiers_recall: tuple[int, int] = (0, 0)
+    actors_precision: tuple[int, int] = (0, 0)      # (part, actor) of a provision's statements
+    actors_recall: tuple[int, int] = (0, 0)
     misses: dict[str, list[str]] = field(default_factory=dict)
 
     def __add__(self, other: "Scores") -> "Scores":
         added = Scores(misses={})
         for name in ("boundaries", "kinds", "thresholds_precision", "thresholds_recall", "vague_recall", "concepts_recall",
-                     "concepts_hit"):
+                     "concepts_hit", "qualifiers_precision", "qualifiers_recall", "actors_precision", "actors_recall"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(added, name, (mine[0] + theirs[0], mine[1] + theirs[1]))
         return added
@@ -88,7 +114,8 @@ class Scores:
 
 def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     """The draft against the reviewed encoding; each measure is (right, out of)."""
-    scores = Scores(misses={"boundaries": [], "kinds": [], "thresholds": [], "vague": [], "concepts": []})
+    scores = Scores(misses={"boundaries": [], "kinds": [], "thresholds": [], "vague": [], "concepts": [],
+                            "qualifiers": [], "actors": []})
     exact = {(p.start, p.end) for p in draft}
     right = sum((p.start, p.end) in exact for p in reviewed)
     scores.misses["boundaries"] = [p.name for p in reviewed if (p.start, p.end) not in exact]
@@ -119,6 +146,8 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
                 vague_right += 1
             else:
                 scores.misses["vague"].append(f"{provision.name}: {phrase!r}")
+        _compare_qualifiers(provision, drafted, scores)
+        _compare_actors(provision, drafted, scores)
         wanted_t = Counter(t for s in provision.statements for t in s.thresholds)
         got_t = Counter(t for s in drafted for t in s.thresholds)
         found_thresholds.append((wanted_t, got_t, provision.name))
@@ -126,11 +155,41 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     scores.thresholds_recall = (matched, sum(sum(w.values()) for w, _, _ in found_thresholds))
     scores.thresholds_precision = (matched, sum(sum(t for s in p.statements for t in [len(s.thresholds)]) for p in draft))
     scores.misses["thresholds"] = [f"{name}: {dict(w)} got {dict(g)}" for w, g, name in found_thresholds if w != g]
+    scores.qualifiers_precision = (scores.qualifiers_recall[0], sum(len(s.qualifiers) for p in draft for s in p.statements))
+    scores.actors_precision = (scores.actors_recall[0], sum(len(_parts(p.statements)) for p in draft))
     scores.kinds = (kinds_right, kinds_all)
     scores.vague_recall = (vague_right, vague_all)
     scores.concepts_recall = (concepts_right, concepts_all)
     scores.concepts_hit = (hits, statements)
     return scores
+
+
+def _compare_qualifiers(provision: Provision, drafted: list[Statement], scores: Scores) -> None:
+    left = [(kind, " ".join(phrase.lower().split())) for s in drafted for kind, phrase in s.qualifiers]
+    wanted = [(kind, " ".join(phrase.lower().split())) for s in provision.statements for kind, phrase in s.qualifiers]
+    found = 0
+    for kind, phrase in wanted:
+        match = next((q for q in left if q[0] == kind and q[1] and (q[1] in phrase or phrase in q[1])), None)
+        if match:
+            left.remove(match)
+            found += 1
+        else:
+            scores.misses["qualifiers"].append(f"{provision.name}: {kind} {phrase!r} got {left}")
+    scores.qualifiers_recall = (scores.qualifiers_recall[0] + found, scores.qualifiers_recall[1] + len(wanted))
+
+
+def _parts(statements: list[Statement]) -> set[tuple[str, str]]:
+    """The (part, actor) pairs of statements; involving an actor that is notified or consulted goes without saying."""
+    pairs = {pair for s in statements for pair in s.actors}
+    with_part = {actor for part, actor in pairs if part != "involves"}
+    return {(part, actor) for part, actor in pairs if part != "involves" or actor not in with_part}
+
+
+def _compare_actors(provision: Provision, drafted: list[Statement], scores: Scores) -> None:
+    wanted, got = _parts(provision.statements), _parts(drafted)
+    if wanted != got:
+        scores.misses["actors"].append(f"{provision.name}: {sorted(wanted)} got {sorted(got)}")
+    scores.actors_recall = (scores.actors_recall[0] + len(wanted & got), scores.actors_recall[1] + len(wanted))
 
 
 def _best_overlap(provision: Provision, draft: list[Provision]) -> Provision | None:

@@ -97,7 +97,8 @@ def scaffold(layout: Layout, source_path: Path, code_id: str, out: Path | None =
     # Where a reference provision has several statements but no text for each, its text is cut as the
     # scaffolder cuts one, and each piece taken for the statement in its place, if the counts agree.
     index = ConceptIndex(layout.concepts_file, references,
-                         lambda text: [normalize(text[a:b]) for a, b in statement_spans(text, 0, len(text), cues)])
+                         lambda text: [normalize(text[a:b]) for a, b in statement_spans(text, 0, len(text), cues)],
+                         cues.ignored_words)
     credential, found = _credential(text)
     if prefix is not None and (prefix in PREFIXES or prefix in _declared_prefixes(references)
                                or not re.fullmatch(r"[A-Za-z][\w-]*", prefix)):

@@ -37,6 +37,11 @@ class Cues:
     measures: dict[str, list[str]]   # measure → its cue phrases
     vague: dict[str, str]            # "when appropriate" → pg:DiscretionaryQualifier
     number_words: dict[str, int]
+    ignored_words: frozenset[str]    # words concept suggestions never match ("the", "shall")
+    clauses: dict[str, str]          # "unless" → pg:Exception
+    gerund_clauses: dict[str, str]   # "without" → pg:Exception, where a word in -ing follows
+    actors: dict[str, str]           # "persons served" → pg:personServed
+    roles: dict[str, str]            # "notify" → pg:notifies
 
 
 @functools.lru_cache(maxsize=4)
@@ -80,7 +85,16 @@ def read_cues(path: Path) -> Cues:
         vague=phrases_of("UnquantifiedStandard", "DiscretionaryQualifier", "AgencyDeferral"),
         number_words={str(graph.value(node, RDFS.label)).lower(): int(value)
                       for node, value in graph.subject_objects(RDF.value)},
+        clauses=phrases_of("Condition", "Exception", predicate=URIRef(PG + "clauseCue")),
+        gerund_clauses=phrases_of("Exception", predicate=URIRef(PG + "gerundClauseCue")),
+        actors=_phrases_by_subject(graph, URIRef(PG + "actorCue")),
+        roles=_phrases_by_subject(graph, URIRef(PG + "roleCue")),
+        ignored_words=frozenset(str(w).lower() for w in graph.objects(URIRef(PG + "concerns"), URIRef(PG + "ignoredWord"))),
     )
+
+
+def _phrases_by_subject(graph: Graph, predicate: URIRef) -> dict[str, str]:
+    return {str(phrase).lower(): str(subject) for subject, phrase in graph.subject_objects(predicate)}
 
 
 @functools.lru_cache(maxsize=64)
