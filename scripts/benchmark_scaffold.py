@@ -2,15 +2,20 @@
 material, and compare the draft with the reviewed encoding.
 
 Prints, per code and overall, the measures of the scaffolder: provision boundaries exactly
-right, statement-kind accuracy, threshold precision and recall (value, unit, comparator and period
-all exact), vague-term recall, the recall of the reviewed concepts among the top 3 suggested
-(with, beside it, the share of statements with at least one reviewed concept in the top 3),
-precision and recall of the suggested conditions and exceptions (same kind, one phrase within the
-other) and of the suggested actors (part and actor, per provision); then the seconds each scaffold
-took (CPU) and, with --misses, what each draft got wrong.
+right; statement-kind accuracy (each reviewed statement is paired, one to one, with the drafted
+statement of the same provision that shares most of its words; a pair is right where the kinds
+agree, out of the reviewed statements plus the drafted ones left unpaired, so that a split too
+many counts against the draft as a split too few does); threshold precision and recall (value,
+unit, comparator and period all exact); vague-term recall; the recall of the reviewed concepts
+among the top 3 suggested for the drafted statement paired with each reviewed one (with, beside
+it, the share of statements with at least one reviewed concept in the top 3); precision and
+recall of the suggested conditions and exceptions (same kind, one phrase within the other) and of
+the suggested actors (part and actor, per provision); then the seconds each scaffold took (CPU)
+and, with --misses, what each draft got wrong.
 
-The vague-term vocabulary and the cue phrases of conditions, exceptions and actors were written
-knowing all five codes: their figures are not leave-one-out figures.
+The vague-term vocabulary, the cue phrases of conditions, exceptions and actors, and some of the
+statement-kind cues (the document as subject, "adapted from", "as a defense", "encouraged to")
+were written knowing all five codes: those figures are not leave-one-out figures.
 
     .venv/bin/python scripts/benchmark_scaffold.py [--misses]
 """

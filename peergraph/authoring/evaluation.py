@@ -2,7 +2,8 @@
 scaffolder (provision boundaries, statement kinds, thresholds, vague terms, concepts in the top 3,
 conditions and exceptions, actors).
 
-Both files are read the same way, since a draft follows the same convention; a draft's concept
+Statements are compared in pairs made by their words (their own fragments, else their provision's),
+never by their order. Both files are read the same way, since a draft follows the same convention; a draft's concept
 suggestions of ranks 1 to 3, and its conditions, exceptions and actors, are read from its
 ``pg:Suggestion``s. Only the shared actors (``pg:``) count: a code's own (its board) has no cue.
 """
@@ -29,6 +30,7 @@ class Statement:
     vague: list[str] = field(default_factory=list)
     qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (Condition or Exception, phrase)
     actors: set[tuple[str, str]] = field(default_factory=set)        # (involves, notifies or consults; actor)
+    spans: list[tuple[int, int]] = field(default_factory=list)       # its own words; else its provision's
 
 
 @dataclass
@@ -56,10 +58,7 @@ def read_encoding(path: Path) -> list[Provision]:
             actors.setdefault(subject, set()).add((local_name(prop), local_name(value)))
     provisions = []
     for provision in graph.subjects(RDF.type, PG.Provision):
-        spans = []
-        for fragment in graph.objects(provision, PG.textFragment):
-            selector = graph.value(fragment, OA.hasSelector)
-            spans.append((int(graph.value(selector, OA.start)), int(graph.value(selector, OA.end))))
+        spans = _spans(graph, provision)
         statements = []
         for statement in sorted(graph.objects(provision, PG.expresses), key=_statement_order):
             kinds = {local_name(kind) for kind in graph.objects(statement, RDF.type)}
@@ -73,10 +72,21 @@ def read_encoding(path: Path) -> list[Provision]:
                      if str(a).startswith(str(PG))}
             statements.append(Statement(kinds, {local_name(c) for c in graph.objects(statement, PG.concerns)},
                                         [name for _, name in sorted(ranked.get(statement, []))], thresholds, vague,
-                                        stated + qualifiers.get(statement, []), parts | actors.get(statement, set())))
+                                        stated + qualifiers.get(statement, []), parts | actors.get(statement, set()),
+                                        _spans(graph, statement)))
         if spans:
+            for statement in statements:
+                statement.spans = statement.spans or spans
             provisions.append(Provision(local_name(provision), min(spans)[0], max(spans)[1], statements))
     return sorted(provisions, key=lambda p: p.start)
+
+
+def _spans(graph: Graph, node: URIRef) -> list[tuple[int, int]]:
+    spans = []
+    for fragment in graph.objects(node, PG.textFragment):
+        selector = graph.value(fragment, OA.hasSelector)
+        spans.append((int(graph.value(selector, OA.start)), int(graph.value(selector, OA.end))))
+    return sorted(spans)
 
 
 _QUALIFIER = {PG.hasCondition: "Condition", PG.hasException: "Exception"}
@@ -125,14 +135,12 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     for provision in reviewed:
         match = _best_overlap(provision, draft)
         drafted = match.statements if match else []
-        got = Counter(kind for s in drafted for kind in s.kinds)
-        wanted = Counter(kind for s in provision.statements for kind in s.kinds)
-        kinds_right += sum((got & wanted).values())
-        kinds_all += sum(wanted.values())
-        if got & wanted != wanted:
-            scores.misses["kinds"].append(f"{provision.name}: {dict(wanted)} got {dict(got)}")
+        right, out_of = _compare_kinds(provision, drafted, scores)
+        kinds_right += right
+        kinds_all += out_of
+        paired = _statement_for_each(provision.statements, drafted)
         for index, statement in enumerate(provision.statements):
-            top = set(drafted[min(index, len(drafted) - 1)].ranked[:3]) if drafted else set()
+            top = set(drafted[paired[index]].ranked[:3]) if drafted else set()
             concepts_right += len(statement.concepts & top)
             concepts_all += len(statement.concepts)
             hits += bool(statement.concepts & top)
@@ -162,6 +170,47 @@ def compare(draft: list[Provision], reviewed: list[Provision]) -> Scores:
     scores.concepts_recall = (concepts_right, concepts_all)
     scores.concepts_hit = (hits, statements)
     return scores
+
+
+def _compare_kinds(provision: Provision, drafted: list[Statement], scores: Scores) -> tuple[int, int]:
+    """Statements paired by their words: each reviewed statement with the drafted statement sharing most
+    characters with it, one to one. A pair is right when the kinds agree; a reviewed statement left
+    unpaired, or a drafted one (a split the reviewer must undo), counts as wrong."""
+    pairs = _pair_by_words(provision.statements, drafted)
+    right = sum(bool(provision.statements[r].kinds & drafted[d].kinds) for r, d in pairs)
+    out_of = len(provision.statements) + len(drafted) - len(pairs)
+    if right < out_of:
+        shown = [f"{'/'.join(sorted(provision.statements[r].kinds))}~{'/'.join(sorted(drafted[d].kinds))}" for r, d in pairs]
+        shown += [f"{'/'.join(sorted(s.kinds))}~none" for i, s in enumerate(provision.statements) if i not in dict(pairs)]
+        shown += [f"none~{'/'.join(sorted(s.kinds))}" for i, s in enumerate(drafted) if i not in {d for _, d in pairs}]
+        scores.misses["kinds"].append(f"{provision.name}: reviewed~drafted {', '.join(shown)}")
+    return right, out_of
+
+
+def _pair_by_words(reviewed: list[Statement], drafted: list[Statement]) -> list[tuple[int, int]]:
+    """(reviewed index, drafted index) pairs, the largest shared run of characters first."""
+    shared = sorted(((_shared(a.spans, b.spans), r, d) for r, a in enumerate(reviewed) for d, b in enumerate(drafted)),
+                    key=lambda t: (-t[0], t[1], t[2]))
+    pairs, used_r, used_d = [], set(), set()
+    for overlap, r, d in shared:
+        if overlap > 0 and r not in used_r and d not in used_d:
+            pairs.append((r, d))
+            used_r.add(r)
+            used_d.add(d)
+    return sorted(pairs)
+
+
+def _statement_for_each(reviewed: list[Statement], drafted: list[Statement]) -> list[int]:
+    """For each reviewed statement, the drafted statement paired with it by words, else the one sharing
+    most characters with it (the first, where none shares any)."""
+    pairs = dict(_pair_by_words(reviewed, drafted))
+    return [pairs[r] if r in pairs else max(range(len(drafted)), key=lambda d: (_shared(s.spans, drafted[d].spans), -d),
+                                             default=0)
+            for r, s in enumerate(reviewed)]
+
+
+def _shared(spans: list[tuple[int, int]], others: list[tuple[int, int]]) -> int:
+    return sum(max(0, min(b, d) - max(a, c)) for a, b in spans for c, d in others)
 
 
 def _compare_qualifiers(provision: Provision, drafted: list[Statement], scores: Scores) -> None:
