@@ -1,9 +1,11 @@
 """The statements a provision expresses and the kind suggested for each, from its modal language.
 
-A provision is split where it joins distinct norms: at each sentence, and at "and" before a
-new modal ("… and must not return to use"). The kind follows the cue phrases of
-``data/authoring/cues.ttl``: a prohibition cue anywhere in the part makes it a prohibition,
-else a duty cue a duty. A section whose heading has a heading cue (glossary, values, preamble …)
+A provision is split where it joins distinct norms: at each sentence (unless one refers back,
+"This includes …"), where a modal comes again ("… and must not return to use", ", shall …",
+"and I will …"), and where one modal governs a second verb and its object ("shall not provide …
+or use their position …"), which takes the kind of the part before. The kind follows the cue
+phrases of ``data/authoring/cues.ttl``: an attestation or disciplinary-rule cue first, then a
+prohibition cue anywhere in the part, then a duty cue, a sanction cue, any other. A section whose heading has a heading cue (glossary, values, preamble …)
 gives its kind to every provision in it; the untitled text before the first heading is non-binding.
 """
 
@@ -16,7 +18,7 @@ from peergraph.authoring.splitting import Provision, Section
 from peergraph.authoring.vocabulary import PG, Cues, find_phrases
 from peergraph.graph.sources import normalize
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[*\"“(]?[A-Z])")
 _NON_BINDING = {PG + name for name in ("Value", "Purpose", "InformativeStatement", "Attestation", "Aspiration",
                                         "Definition", "Sanction")}
 _NORMS = {PG + "Duty", PG + "Prohibition", PG + "Permission"}
@@ -52,12 +54,15 @@ def statements_of(provision: Provision, source: str, cues: Cues) -> list[Stateme
     if provision.section.lead_in:
         lead = source[slice(*provision.section.lead_in)]
         lead_kind = _kind_by_cues(lead, cues)
-    statements = []
-    for part_start, part_end in statement_spans(source, start, end, cues):
-        text = normalize(source[part_start:part_end])
-        cue_kind, cue = _kind_by_cues(text, cues) or (None, "")
-        if kind == PG + "InformativeStatement":  # a preamble, untitled or not: binds no one
-            chosen, evidence = _non_binding(cue_kind, cue)
+    statements: list[StatementDraft] = []
+    governed = lead_kind is not None and lead_kind[0] in _NORMS
+    for part in statement_parts(source, start, end, cues, governed):
+        text = normalize(source[part.start:part.end])
+        cue_kind, cue = _kind_by_cues(normalize(source[part.start:part.kind_end or part.end]), cues) or (None, "")
+        if part.shares_modal and statements:  # "shall not provide … or use …": the modal before governs it
+            chosen, evidence = statements[-1].kind, "the modal before governs this verb too: " + statements[-1].evidence
+        elif kind == PG + "InformativeStatement":  # a preamble, untitled or not: binds no one
+            chosen, evidence = _non_binding(cue_kind, cue, text, cues)
         elif kind is not None:
             chosen, evidence = kind, f"section heading \"{heading_word}\""
         elif text.lower().startswith("not "):
@@ -68,13 +73,18 @@ def statements_of(provision: Provision, source: str, cues: Cues) -> list[Stateme
             chosen, evidence = lead_kind[0], f"lead-in \"{lead_kind[1]}\""
         else:
             chosen, evidence = PG + "Duty", "no modal word: a rule of the code stated as fact"
-        statements.append(StatementDraft(chosen, evidence, part_start, part_end, text))
+        statements.append(StatementDraft(chosen, evidence, part.start, part.end, text))
     return statements
 
 
-def _non_binding(cue_kind: str | None, cue: str) -> tuple[str, str]:
-    if cue_kind in (PG + "Purpose", PG + "Sanction", PG + "Value", PG + "Attestation"):
+def _non_binding(cue_kind: str | None, cue: str, text: str, cues: Cues) -> tuple[str, str]:
+    if cue_kind in (PG + "Purpose", PG + "Sanction", PG + "Value", PG + "Attestation", PG + "Aspiration"):
         return cue_kind, f"\"{cue}\" in an introduction"
+    # "this Code … will replace", "This credential does not endorse": the modal tells what the document does.
+    subject = re.split(r"[,;:]|\bthat\b", text[:text.lower().find(cue.lower())])[-1] if cue else ""
+    document = find_phrases(subject, dict.fromkeys(cues.document_subjects, ""))
+    if cue_kind in _NORMS and document:
+        return PG + "InformativeStatement", f"\"{cue}\" said of the document itself (\"{subject[document[0][0]:document[0][1]]}\")"
     if cue_kind in _NORMS:
         return PG + "Aspiration", f"\"{cue}\" in an introduction, which binds no one"
     return PG + "InformativeStatement", "an introduction with no modal word"
@@ -84,8 +94,11 @@ def _kind_by_cues(text: str, cues: Cues) -> tuple[str, str] | None:
     found = find_phrases(text, cues.kinds)
     if not found:
         return None
-    # A prohibition cue anywhere wins, then a duty cue; "may" alone is a permission.
-    for wanted in (PG + "Prohibition", PG + "Duty"):
+    # An attestation frames what follows it ("I hereby attest that I … will adhere"), and a rule on what
+    # counts in a complaint is about the proceedings whatever its modal ("shall not … use … as a defense"); then a prohibition
+    # cue anywhere wins, then a duty cue, then a sanction ("misconduct may result in the suspension of");
+    # "may" alone is a permission.
+    for wanted in (PG + "Attestation", PG + "DisciplinaryRule", PG + "Prohibition", PG + "Duty", PG + "Sanction"):
         for start, end, kind in found:
             if kind == wanted:
                 return kind, text[start:end]
@@ -94,24 +107,101 @@ def _kind_by_cues(text: str, cues: Cues) -> tuple[str, str] | None:
 
 
 def statement_spans(source: str, start: int, end: int, cues: Cues) -> list[tuple[int, int]]:
-    """Spans of the distinct norms of ``source[start:end]``: its sentences, each cut again at
-    "and" before a modal cue (the "and" itself belongs to neither part)."""
-    modal = "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p, kind in cues.kinds.items()
-                             if kind in _NORMS and p[:1].isalpha()), key=len, reverse=True))
-    # "and" before a modal, with or without its own subject ("and I will"), or before "not" and a verb.
-    joint = re.compile(rf",?\s+and\s+(?=(?:(?:I|we|they|he|she)\s+)?(?:not\s+|also\s+)?(?:{modal})\b|not\s+(?!only)\w)",
-                       re.IGNORECASE)
+    return [(part.start, part.end) for part in statement_parts(source, start, end, cues)]
+
+
+@dataclass
+class Part:
+    start: int
+    end: int
+    shares_modal: bool = False   # a verb phrase that the modal of the part before governs
+    kind_end: int | None = None  # where the words its kind is read from end: before a sentence that goes on it
+
+
+def statement_parts(source: str, start: int, end: int, cues: Cues, governed: bool = False) -> list[Part]:
+    """The distinct norms of ``source[start:end]``: its sentences, each cut again where a modal comes
+    again ("and must not", ", shall", "and I will", "and not", "and to" after a modal ending in "to"),
+    or where "and"/"or" opens another verb phrase under the same modal (see cues.ttl). ``governed``:
+    a lead-in's modal governs the text ("I will:"). The joining words belong to no part."""
     text = source[start:end]
-    parts = []
+    parts: list[Part] = []
     cursor = 0
     for match in [*_SENTENCE.finditer(text), None]:
         sentence_end = match.start() if match else len(text)
-        piece_start = cursor
-        for cut in joint.finditer(text, cursor, sentence_end):
-            negated = text[cut.end():cut.end() + 4].lower() == "not "
-            if negated or re.search(rf"\b(?:{modal})\b", text[piece_start:cut.start()], re.IGNORECASE):
-                parts.append((start + piece_start, start + cut.start()))
-                piece_start = cut.end()
-        parts.append((start + piece_start, start + sentence_end))
+        if parts and _continues(text[cursor:sentence_end], cues):
+            parts[-1].kind_end = parts[-1].kind_end or parts[-1].end
+            parts[-1].end = start + sentence_end
+        else:
+            piece_start, shares = cursor, False
+            for cut_start, cut_end, cut_shares in _cuts(text, cursor, sentence_end, cues, governed):
+                parts.append(Part(start + piece_start, start + cut_start, shares))
+                piece_start, shares = cut_end, cut_shares
+            parts.append(Part(start + piece_start, start + sentence_end, shares))
         cursor = match.end() if match else len(text)
-    return [(a, b) for a, b in parts if normalize(source[a:b])]
+    return [part for part in parts if normalize(source[part.start:part.end])]
+
+
+def _continues(sentence: str, cues: Cues) -> bool:
+    """A sentence that refers back ("This includes …") and has no modal word of its own."""
+    first = sentence.split(maxsplit=1)[0].lower() if sentence.strip() else ""
+    # "may" says what can be, not what is allowed, in such a sentence ("These requirements may be located …").
+    return first in cues.continuations and all(kind == PG + "Permission" for _, _, kind in find_phrases(sentence, cues.kinds))
+
+
+def _has_own_object(before: str, cues: Cues) -> bool:
+    """Whether the words before "and" end with an act and its object, not with a verb that shares the
+    next one's object ("Respect and acknowledge the efforts", "to identify and achieve their needs",
+    "adhere to and uphold the Code") or with a series of single verbs ("exploit, neglect, or ignore a peer")."""
+    words = re.findall(r"[\w/'’-]+", before.lower())
+    if len(words) < 2 or words[-1] in cues.ignored_words or words[-2] == "to":
+        return False
+    if re.search(rf"\b(?:{_modal_pattern(cues)})\s+[\w/'’-]+\s*$", before, re.IGNORECASE):
+        return False
+    return not re.search(r",\s*[\w/'’-]+\s*$", before)
+
+
+def _modal_pattern(cues: Cues) -> str:
+    return "|".join(sorted((re.escape(p).replace(r"\ ", r"\s+") for p, kind in cues.kinds.items()
+                            if kind in _NORMS and p[:1].isalpha()), key=len, reverse=True))
+
+
+def _cuts(text: str, start: int, end: int, cues: Cues, governed: bool) -> list[tuple[int, int, bool]]:
+    """(start, end, shares the modal before) of each place ``text[start:end]`` joins two norms."""
+    modal = _modal_pattern(cues)
+    has_modal = re.compile(rf"\b(?:{modal})\b", re.IGNORECASE)
+    found = []
+    # "and" (or a comma) before a modal, with or without its own subject ("and I will"), or "and not" + a verb.
+    joint = re.compile(rf"(?:,?\s+and\s+(?P<subject>(?:I|we|they|he|she)\s+)?|,\s+(?=(?!not\b)(?:{modal})\b))"
+                       rf"(?=(?:not\s+|also\s+)?(?:{modal})\b|not\s+(?!only)\w)", re.IGNORECASE)
+    for cut in joint.finditer(text, start, end):
+        before = text[start:cut.start()]
+        negated = text[cut.end():cut.end() + 4].lower() == "not "
+        if negated or cut.group("subject") or has_modal.search(before):
+            found.append((cut.start(), cut.start("subject") if cut.group("subject") else cut.end(), False))
+    # A semicolon before a clause with its own condition ("avoid dual relationships; when they are
+    # unavoidable, appropriate boundaries are established"): a second sentence.
+    clause_cues = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c, kind in cues.clauses.items()
+                           if kind == PG + "Condition")
+    for cut in re.finditer(rf";\s+(?=(?:{clause_cues})\b)", text[:end], re.IGNORECASE):
+        if cut.start() >= start and clause_cues:
+            found.append((cut.start(), cut.start() + 1, False))
+    # "and to" + a verb, after a modal that ends in "to" ("have a responsibility to help … and to advocate").
+    to_modals = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p, kind in cues.kinds.items()
+                         if kind in _NORMS and p.endswith(" to"))
+    for cut in re.finditer(r",?\s+and\s+to\s+(?=([a-z]+)\b)", text[:end], re.IGNORECASE):
+        if cut.start() >= start and cut.group(1).lower() not in cues.ignored_words and to_modals and \
+                re.search(rf"\b(?:{to_modals})\b", text[start:cut.start()], re.IGNORECASE):
+            found.append((cut.start(), cut.end(), True))
+    # "and"/"or" + a verb taking an object, under a modal before it or the lead-in's.
+    openers = "|".join(re.escape(w) for w in sorted(cues.object_openers, key=len, reverse=True))
+    for cut in re.finditer(rf",?\s+(?:and|or)\s+(?:to\s+)?(?=([a-z]+)\s+(?:{openers})(?![\w/]))", text[:end]):
+        verb = cut.group(1)
+        if (cut.start() >= start and verb not in cues.ignored_words and not verb.endswith(("ing", "ly"))
+                and _has_own_object(text[start:cut.start()], cues)
+                and (governed or has_modal.search(text[start:cut.start()]))):
+            found.append((cut.start(), cut.end(), True))
+    kept: list[tuple[int, int, bool]] = []
+    for cut in sorted(found):
+        if not kept or cut[0] >= kept[-1][1]:
+            kept.append(cut)
+    return kept

@@ -42,6 +42,9 @@ class Cues:
     gerund_clauses: dict[str, str]   # "without" → pg:Exception, where a word in -ing follows
     actors: dict[str, str]           # "persons served" → pg:personServed
     roles: dict[str, str]            # "notify" → pg:notifies
+    object_openers: frozenset[str]   # "their": after "and" and a word, marks that word a verb with an object
+    continuations: frozenset[str]    # "this": a sentence opened so, with no modal, goes on the statement before
+    document_subjects: frozenset[str]  # "code": a modal said of it in an introduction informs
 
 
 @functools.lru_cache(maxsize=4)
@@ -62,7 +65,7 @@ def read_cues(path: Path) -> Cues:
         return found
 
     kind_names = ("Prohibition", "Duty", "Permission", "Value", "Purpose", "Attestation", "Sanction",
-                  "Definition", "InformativeStatement", "Aspiration")
+                  "Definition", "InformativeStatement", "Aspiration", "DisciplinaryRule")
     default = graph.value(URIRef(PG + "Threshold"), URIRef(PG + "defaultComparator"))
     measures: dict[str, list[str]] = {}
     for subject, phrase in graph.subject_objects(cue):
@@ -89,8 +92,15 @@ def read_cues(path: Path) -> Cues:
         gerund_clauses=phrases_of("Exception", predicate=URIRef(PG + "gerundClauseCue")),
         actors=_phrases_by_subject(graph, URIRef(PG + "actorCue")),
         roles=_phrases_by_subject(graph, URIRef(PG + "roleCue")),
+        object_openers=_words(graph, "objectOpener"),
+        continuations=_words(graph, "continuationCue"),
+        document_subjects=_words(graph, "subjectCue", "InformativeStatement"),
         ignored_words=frozenset(str(w).lower() for w in graph.objects(URIRef(PG + "concerns"), URIRef(PG + "ignoredWord"))),
     )
+
+
+def _words(graph: Graph, predicate: str, subject: str = "Statement") -> frozenset[str]:
+    return frozenset(str(w).lower() for w in graph.objects(URIRef(PG + subject), URIRef(PG + predicate)))
 
 
 def _phrases_by_subject(graph: Graph, predicate: URIRef) -> dict[str, str]:
