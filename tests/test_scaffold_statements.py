@@ -9,7 +9,7 @@ from peergraph.authoring.evaluation import Provision, Statement, compare, read_e
 from peergraph.authoring.kinds import statements_of
 from peergraph.authoring.scaffold import split_source
 from peergraph.authoring.vocabulary import cues_file, read_cues
-from peergraph.graph.sources import normalize
+from peergraph.graph.sources import join_fragments
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "sources"
@@ -23,10 +23,11 @@ def _statements(code: str, words: str) -> tuple[str, list]:
 
 
 @pytest.mark.parametrize("code, words, expected", [
-    # One modal, two acts: "shall not provide … or use their position …".
+    # One modal, two acts: "shall not provide … or use their position …"; the second shares the
+    # subject and modal, as a fragment of its own.
     ("illinois-ncrs", "any independent service", [
         ("Prohibition", "Specialists shall not provide any independent service which would result in personal gain"),
-        ("Prohibition", "use their position to receive or encourage direct or indirect personal gain.")]),
+        ("Prohibition", "Specialists shall not use their position to receive or encourage direct or indirect personal gain.")]),
     # "and I will": a clause of its own, with its subject.
     ("virginia-dbhds-cprs", "I respect the privacy", [
         ("Duty", "I respect the privacy of those I serve"),
@@ -38,7 +39,8 @@ def _statements(code: str, words: str) -> tuple[str, list]:
     # "have a responsibility to help … and to advocate …".
     ("north-carolina-cpss", "find their own voices", [
         ("Duty", "PSS have a responsibility to help individuals find their own voices"),
-        ("Duty", "advocate for the principles of human dignity, self-determination, and empowerment.")]),
+        ("Duty", "PSS have a responsibility to advocate for the principles of human dignity, self-determination, "
+                 "and empowerment.")]),
     # A semicolon before a clause with its own condition.
     ("north-carolina-cpss", "PSS avoid dual relationships", [
         ("Prohibition", "PSS avoid dual relationships"),
@@ -62,7 +64,7 @@ def _statements(code: str, words: str) -> tuple[str, list]:
 def test_a_provision_is_split_into_its_norms_each_with_its_kind_and_words(code, words, expected):
     text, statements = _statements(code, words)
     assert [(s.kind.rsplit("#")[1], s.text) for s in statements] == expected
-    assert all(normalize(text[s.start:s.end]) == s.text for s in statements)
+    assert all(join_fragments(text, s.spans) == s.text for s in statements)
 
 
 @pytest.mark.parametrize("code, words", [

@@ -179,7 +179,8 @@ def _statement(name, statement, provision, own_text, source, source_iri, code, c
     if concepts:
         lines.append(f"    pg:concerns {_curie(concepts[0].concept)}")
     if own_text:
-        lines += [line.rstrip(" ;") for line in _text(statement.text, [(statement.start, statement.end)], source_iri)]
+        lines += [line.rstrip(" ;") for line in _text(statement.text, statement.spans or [(statement.start, statement.end)],
+                                                     source_iri)]
     thresholds = thresholds_in(statement.text, cues)
     vague = vague_terms_in(statement.text, cues)
     for n in range(1, len(thresholds) + 1):

@@ -12,11 +12,11 @@ gives its kind to every provision in it; the untitled text before the first head
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peergraph.authoring.splitting import Provision, Section
 from peergraph.authoring.vocabulary import PG, Cues, find_phrases
-from peergraph.graph.sources import normalize
+from peergraph.graph.sources import join_fragments, normalize
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[*\"“(]?[A-Z])")
 _NON_BINDING = {PG + name for name in ("Value", "Purpose", "InformativeStatement", "Attestation", "Aspiration",
@@ -31,6 +31,7 @@ class StatementDraft:
     start: int
     end: int
     text: str
+    spans: list[tuple[int, int]] = field(default_factory=list)  # its words: the shared subject and modal, its clause
 
 
 def section_kind(section: Section, source: str, cues: Cues) -> tuple[str | None, str]:
@@ -57,7 +58,8 @@ def statements_of(provision: Provision, source: str, cues: Cues) -> list[Stateme
     statements: list[StatementDraft] = []
     governed = lead_kind is not None and lead_kind[0] in _NORMS
     for part in statement_parts(source, start, end, cues, governed):
-        text = normalize(source[part.start:part.end])
+        spans = [part.lead, (part.start, part.end)] if part.lead else [(part.start, part.end)]
+        text = join_fragments(source, spans)
         cue_kind, cue = _kind_by_cues(normalize(source[part.start:part.kind_end or part.end]), cues) or (None, "")
         if part.shares_modal and statements:  # "shall not provide … or use …": the modal before governs it
             chosen, evidence = statements[-1].kind, "the modal before governs this verb too: " + statements[-1].evidence
@@ -73,7 +75,7 @@ def statements_of(provision: Provision, source: str, cues: Cues) -> list[Stateme
             chosen, evidence = lead_kind[0], f"lead-in \"{lead_kind[1]}\""
         else:
             chosen, evidence = PG + "Duty", "no modal word: a rule of the code stated as fact"
-        statements.append(StatementDraft(chosen, evidence, part.start, part.end, text))
+        statements.append(StatementDraft(chosen, evidence, part.start, part.end, text, spans))
     return statements
 
 
@@ -116,6 +118,7 @@ class Part:
     end: int
     shares_modal: bool = False   # a verb phrase that the modal of the part before governs
     kind_end: int | None = None  # where the words its kind is read from end: before a sentence that goes on it
+    lead: tuple[int, int] | None = None  # the subject and modal it shares ("Specialists shall not")
 
 
 def statement_parts(source: str, start: int, end: int, cues: Cues, governed: bool = False) -> list[Part]:
@@ -133,12 +136,26 @@ def statement_parts(source: str, start: int, end: int, cues: Cues, governed: boo
             parts[-1].end = start + sentence_end
         else:
             piece_start, shares = cursor, False
+            lead = _lead(text, cursor, sentence_end, cues)
             for cut_start, cut_end, cut_shares in _cuts(text, cursor, sentence_end, cues, governed):
-                parts.append(Part(start + piece_start, start + cut_start, shares))
+                parts.append(Part(start + piece_start, start + cut_start, shares, lead=_shifted(lead, start, shares)))
                 piece_start, shares = cut_end, cut_shares
-            parts.append(Part(start + piece_start, start + sentence_end, shares))
+            parts.append(Part(start + piece_start, start + sentence_end, shares, lead=_shifted(lead, start, shares)))
         cursor = match.end() if match else len(text)
     return [part for part in parts if normalize(source[part.start:part.end])]
+
+
+def _lead(text: str, start: int, end: int, cues: Cues) -> tuple[int, int] | None:
+    """The sentence's words up to its first modal, where that modal ends in an auxiliary or "to"
+    ("Specialists shall not", "PSS have a responsibility to"): the words a verb phrase it governs shares."""
+    match = re.search(rf"\b(?:{_modal_pattern(cues)})\b", text[start:end], re.IGNORECASE)
+    if match and match.group(0).split()[-1].lower() in cues.lead_endings:
+        return start, start + match.end()
+    return None
+
+
+def _shifted(lead: tuple[int, int] | None, offset: int, shares: bool) -> tuple[int, int] | None:
+    return (lead[0] + offset, lead[1] + offset) if lead and shares else None
 
 
 def _continues(sentence: str, cues: Cues) -> bool:

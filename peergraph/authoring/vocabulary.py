@@ -45,6 +45,7 @@ class Cues:
     object_openers: frozenset[str]   # "their": after "and" and a word, marks that word a verb with an object
     continuations: frozenset[str]    # "this": a sentence opened so, with no modal, goes on the statement before
     document_subjects: frozenset[str]  # "code": a modal said of it in an introduction informs
+    lead_endings: frozenset[str]     # "shall", "not", "to": a modal ending so is shared with the verbs it governs
 
 
 @functools.lru_cache(maxsize=4)
@@ -95,6 +96,7 @@ def read_cues(path: Path) -> Cues:
         object_openers=_words(graph, "objectOpener"),
         continuations=_words(graph, "continuationCue"),
         document_subjects=_words(graph, "subjectCue", "InformativeStatement"),
+        lead_endings=_words(graph, "sharedModalEnding"),
         ignored_words=frozenset(str(w).lower() for w in graph.objects(URIRef(PG + "concerns"), URIRef(PG + "ignoredWord"))),
     )
 
