@@ -261,3 +261,17 @@ def test_every_example_of_the_reference_is_a_scenario_the_checker_accepts(refere
     batch = read([tmp_path], built.store, layout.scenario_input_shapes)   # raises on a missing required fact
     acts = batch.store.query("SELECT (COUNT(?act) AS ?n) WHERE { GRAPH ?g { ?s <https://w3id.org/peergraph/ontology#act> ?act } }")
     assert int(next(iter(acts))["n"].value) == 2 * len(kinds)
+
+
+def test_every_property_the_scaffolder_reads_its_cues_by_is_an_ontology_term_with_label_and_definition():
+    """data/authoring/cues.ttl is not loaded by the build, so nothing else would notice a cue property
+    that the ontology does not define."""
+    cues = Graph().parse(ROOT / "data" / "authoring" / "cues.ttl")
+    ontology = Graph()
+    for path in sorted((ROOT / "ontology").glob("*.ttl")):
+        ontology.parse(path)
+    used = {p for p in cues.predicates() if str(p).startswith(str(PG))}
+    assert PG.objectOpener in used and PG.cuePhrase in used
+    undefined = sorted(str(p) for p in used
+                       if (p, RDFS.label, None) not in ontology or (p, SKOS.definition, None) not in ontology)
+    assert not undefined, f"cue properties without a label and definition in ontology/: {undefined}"
