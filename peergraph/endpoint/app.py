@@ -117,12 +117,12 @@ def create_app(endpoint: Endpoint):
             formats = [name for field in FORMAT_FIELDS for name in fields.get(field, []) if name]
             asked = (queries[0], request.headers.get("accept"), tuple(fields.get("default-graph-uri", [])),
                      tuple(fields.get("named-graph-uri", [])), tuple(formats))
-            # A repeated query is answered at once; any other is checked and waits for a worker in
-            # a thread, a long one checked first in its turn (see ``checked``).
+            # A repeated query is answered at once; any other is checked (a long one in a thread, in
+            # its turn: see ``checked``) and its answer awaited, with no thread held meanwhile.
             body, media = endpoint.cached(asked)
             if body is None:
                 job = await checked(*asked) if len(asked[0]) > LONG_QUERY else None
-                body, media = await run_in_threadpool(endpoint.answer, asked, job)
+                body, media = await endpoint.answer(asked, job)
         except Refused as refusal:
             return refuse(refusal.status, str(refusal))
         except QueryFailed as failure:

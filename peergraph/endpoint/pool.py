@@ -45,7 +45,6 @@ LONG_AFTER = 0.2            # seconds of CPU: most named questions take a few mi
 KNOWN_LONG = 1024           # queries remembered as long, 16 bytes each
 START_TIMEOUT = 60.0        # seconds a worker may take to load the graph
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)   # seconds between tries to start a worker; the last repeats
-CONCURRENCY = 64            # queries a worker runs at once; more wait for one to end
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +54,13 @@ class Pool:
 
     def __init__(self, data_path: str, prefixes: dict, size: int = 3, time_limit: float = 10.0,
                  row_limit: int = 10_000, queue_limit: float = 10.0, require_isolation: bool = True,
-                 retry_delays: tuple = RETRY_DELAYS, concurrency: int = CONCURRENCY):
+                 retry_delays: tuple = RETRY_DELAYS):
         self.data_path, self.prefixes, self.row_limit = data_path, prefixes, row_limit
         self.size, self.time_limit, self.queue_limit = size, time_limit, queue_limit
         self.require_isolation, self.retry_delays = require_isolation, retry_delays
         self.isolate = isolate_from_network   # looked up now: a worker imports its module afresh
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)   # a worker became active, or starting one failed
-        self.slots = threading.BoundedSemaphore(concurrency)
         self.active: _Worker | None = None    # the worker queries are sent to
         self.spare: _Worker | None = None     # started and loaded, for when the active one is killed
         self.starting = 0                     # workers being started in the background
@@ -253,19 +251,30 @@ class Pool:
 
     def execute(self, job: Job) -> bytes:
         """The serialized answer, or QueryFailed with the HTTP status to give."""
+        key, known_long = self._known(job)
+        deadline = time.monotonic() + self.time_limit
+        answer = self._run(job, deadline, key, known_long)
+        if answer is AGAIN:   # its worker was stopped for another query's sake: once more
+            answer = self._run(job, deadline, key, known_long)
+        return self._outcome(answer)
+
+    async def execute_async(self, job: Job) -> bytes:
+        """:meth:`execute` awaited on an event loop: no thread waits while the query runs."""
+        key, known_long = self._known(job)
+        deadline = time.monotonic() + self.time_limit
+        answer = await self._run_async(job, deadline, key, known_long)
+        if answer is AGAIN:
+            answer = await self._run_async(job, deadline, key, known_long)
+        return self._outcome(answer)
+
+    def _known(self, job: Job) -> tuple[bytes, bool]:
+        """The job's digest, and whether it ran long before."""
         key = hashlib.blake2b(repr(job).encode(), digest_size=16).digest()
         with self.lock:
-            known_long = key in self.known_long
-        if not self.slots.acquire(timeout=self.queue_limit):
-            raise QueryFailed(503, f"{CONCURRENCY} queries have been running for {self.queue_limit:g} s; "
-                                   "try again shortly")
-        try:
-            deadline = time.monotonic() + self.time_limit
-            answer = self._run(job, deadline, key, known_long)
-            if answer is AGAIN:   # its worker was stopped for another query's sake: once more
-                answer = self._run(job, deadline, key, known_long)
-        finally:
-            self.slots.release()
+            return key, key in self.known_long
+
+    @staticmethod
+    def _outcome(answer: tuple) -> bytes:
         if answer is AGAIN:
             raise QueryFailed(503, "the query was interrupted twice: other queries running beside it overran "
                                    "the time limit and their worker was stopped; try again")
@@ -275,7 +284,36 @@ class Pool:
 
     def _run(self, job: Job, deadline: float, key: bytes, known_long: bool) -> tuple:
         """One try at a query on the active worker: its answer, AGAIN, or QueryFailed."""
-        worker, ticket = self._worker(time.monotonic() + self.queue_limit), Ticket(job)
+        worker = self._worker(time.monotonic() + self.queue_limit)
+        ticket = self._send(worker, Ticket(job), known_long)
+        try:
+            if not ticket.done.wait(max(0.0, deadline - time.monotonic())):
+                self._overran(worker, ticket)
+        finally:
+            self._ended_long(ticket)
+        return self._answered(ticket, key, known_long)
+
+    async def _run_async(self, job: Job, deadline: float, key: bytes, known_long: bool) -> tuple:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        worker = self.active
+        if worker is None or self.closed:   # being replaced: wait for the next one in a thread
+            worker = await loop.run_in_executor(None, self._worker, time.monotonic() + self.queue_limit)
+        answered = loop.create_future()
+        ticket = self._send(worker, Ticket(job, lambda: loop.call_soon_threadsafe(_resolve, answered, True)),
+                            known_long)
+        timer = loop.call_later(max(0.0, deadline - time.monotonic()), _resolve, answered, False)
+        try:
+            if not await answered:
+                await loop.run_in_executor(None, self._overran, worker, ticket)
+        finally:
+            timer.cancel()
+            self._ended_long(ticket)
+        return self._answered(ticket, key, known_long)
+
+    def _send(self, worker: _Worker, ticket: Ticket, known_long: bool) -> Ticket:
+        """Send a query, counted as long from its start if it ran long before."""
         if known_long:
             with self.lock:
                 allowed = self.long_running < self.size
@@ -285,17 +323,22 @@ class Pool:
             if not allowed:
                 raise self._too_many_long("and this query ran long before")
         try:
-            try:
-                worker.submit(ticket, known_long)
-            except OSError:   # the worker is being replaced: its reader gives the ticket AGAIN
-                pass
-            if not ticket.done.wait(max(0.0, deadline - time.monotonic())):
-                self._stop(worker, ticket, QueryFailed(503, self.TIME_LIMIT.format(self.time_limit)))
-                ticket.done.wait(START_TIMEOUT)   # settled by whoever took it off the worker
-        finally:
-            if ticket.long:
-                with self.lock:
-                    self.long_running -= 1
+            worker.submit(ticket, known_long)
+        except OSError:   # the worker is being replaced: its reader gives the ticket AGAIN
+            pass
+        return ticket
+
+    def _overran(self, worker: _Worker, ticket: Ticket) -> None:
+        """Stop a query at the time limit (unless answered meanwhile), and wait for its answer."""
+        self._stop(worker, ticket, QueryFailed(503, self.TIME_LIMIT.format(self.time_limit)))
+        ticket.done.wait(START_TIMEOUT)   # settled by whoever took it off the worker
+
+    def _ended_long(self, ticket: Ticket) -> None:
+        if ticket.long:
+            with self.lock:
+                self.long_running -= 1
+
+    def _answered(self, ticket: Ticket, key: bytes, known_long: bool) -> tuple:
         answer = ticket.answer or AGAIN
         stopped = answer[:2] == ("failed", 503) and answer[2] == self.TIME_LIMIT.format(self.time_limit)
         if known_long or ticket.long or stopped:   # forgotten once it runs short
@@ -314,3 +357,8 @@ class Pool:
             worker.kill()
             for ticket in pending:
                 ticket.settle(("failed", 503, "the server is stopping"))
+
+
+def _resolve(future, value: bool) -> None:
+    if not future.done():
+        future.set_result(value)

@@ -33,8 +33,8 @@ class Ticket:
 
     _settling = threading.Lock()
 
-    def __init__(self, job):
-        self.job, self.number, self.long = job, None, False
+    def __init__(self, job, on_answer=None):
+        self.job, self.number, self.long, self.on_answer = job, None, False, on_answer
         self.cpu = 0.0   # seconds of CPU the query used, as its worker measured
         self.answer: tuple | None = None
         self.done = threading.Event()
@@ -46,6 +46,8 @@ class Ticket:
                 return
             self.answer = answer
         self.done.set()
+        if self.on_answer is not None:
+            self.on_answer()
 
 
 class Worker:

@@ -17,6 +17,7 @@ Imports the standard library only, and pyoxigraph once started: a worker starts 
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from multiprocessing.connection import Connection
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
 RESULT_BYTES_LIMIT = 64 * 1024**2   # a result is written at most this large before it is refused
+# Threads for queries that have not run long: one per core, and one more to run while another
+# is between queries (in Python, sending an answer).
+SHORT_THREADS = (os.cpu_count() or 1) + 1
 CHECK_EVERY = 0.05           # seconds between looks at the running queries' CPU time
 
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
@@ -86,7 +90,7 @@ def _limit_cpu(seconds: float) -> None:
 
 def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
            require_isolation: bool, long_after: float = 0.2) -> None:
-    """Load the graph, then answer every job on a thread of its own until the server hangs up."""
+    """Load the graph, then answer queries on threads until the server hangs up."""
     isolation_problem = isolate()
     if isolation_problem and require_isolation:
         connection.send(("not isolated", isolation_problem))   # never loads the graph nor runs a query
@@ -105,31 +109,49 @@ def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budge
         connection.send(("failed", f"the served copy of the graph cannot be read ({error})"))
         return
     connection.send(("ready", isolation_problem))
-    jobs = _Jobs(connection, long_after)
-    threading.Thread(target=jobs.watch, daemon=True, name="peergraph-watch").start()
+    jobs = _Jobs(connection, long_after, lambda job: _answer(ox, store, job, prefixes, row_limit))
+    limited_at = None
     while True:
         try:
             number, job, long = connection.recv()
         except (EOFError, OSError):   # the server is gone: so are the queries it asked for
             os._exit(0)
-        _limit_cpu(cpu_budget)
-        threading.Thread(target=jobs.run, args=(number, job, long, ox, store, prefixes, row_limit),
-                         daemon=True).start()
+        if limited_at is None or time.process_time() - limited_at >= 1.0:   # a second more or less: no matter
+            limited_at = time.process_time()
+            _limit_cpu(cpu_budget)
+        jobs.start(number, job, long)
 
 
 class _Jobs:
-    """The queries running in this worker, each on its own thread; a watch over their CPU time.
+    """The queries running in this worker: ``SHORT_THREADS`` threads take queries in turn, and a
+    watch looks at their CPU time.
 
     A query that has used ``long_after`` seconds of CPU is *long*: its thread is lowered in CPU
-    priority (Linux sets it per thread), so that short queries keep the cores, and the server is
-    told, as it counts long queries. A thread lowered cannot be raised again: it ends with its query.
+    priority (Linux sets it per thread), so that short queries keep the cores, another thread takes
+    its place, and the server is told, as it counts long queries. A thread lowered cannot be raised
+    again: it ends with its query. A query that ran long before gets a lowered thread of its own.
     """
 
-    def __init__(self, connection, long_after: float):
-        self.connection, self.long_after = connection, long_after
+    def __init__(self, connection, long_after: float, answer):
+        self.connection, self.long_after, self.answer = connection, long_after, answer
         self.send_lock, self.lock = threading.Lock(), threading.Lock()
-        self.running: dict[int, tuple[int, int]] = {}   # job number: (thread ident, native id)
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.running: dict[int, tuple[int, int, float]] = {}   # job number: thread ident, native id, its CPU then
+        self.lowered: set[int] = set()                  # native ids of the threads the watch lowered
         self.busy = threading.Event()
+        for _ in range(SHORT_THREADS):
+            self._thread(self._take)
+        self._thread(self._watch)
+
+    @staticmethod
+    def _thread(target, *args) -> None:
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+    def start(self, number: int, job, long: bool) -> None:
+        if long:
+            self._thread(self._run_lowered, number, job)
+        else:
+            self.queue.put((number, job))
 
     def send(self, message) -> None:
         with self.send_lock:
@@ -138,16 +160,25 @@ class _Jobs:
             except OSError:   # the server is gone
                 os._exit(0)
 
-    def run(self, number: int, job, long: bool, ox, store, prefixes: dict, row_limit: int) -> None:
-        if long:   # ran long before: low priority from the start
-            _lower_priority(threading.get_native_id())
-        else:
+    def _take(self) -> None:
+        native = threading.get_native_id()
+        while native not in self.lowered:
+            number, job = self.queue.get()
             with self.lock:
-                self.running[number] = (threading.get_ident(), threading.get_native_id())
+                self.running[number] = (threading.get_ident(), native, time.thread_time())
             self.busy.set()
+            self._run(number, job)
+        with self.lock:
+            self.lowered.discard(native)   # lowered, it ends here: its id may go to a new thread
+
+    def _run_lowered(self, number: int, job) -> None:
+        _lower_priority(threading.get_native_id())
+        self._run(number, job)
+
+    def _run(self, number: int, job) -> None:
         cpu_before = time.thread_time()
         try:
-            answer = ("ok", _answer(ox, store, job, prefixes, row_limit))
+            answer = ("ok", self.answer(job))
         except QueryFailed as failure:
             answer = ("failed", failure.status, str(failure))
         except SyntaxError as error:
@@ -162,7 +193,7 @@ class _Jobs:
             self.running.pop(number, None)
         self.send((number, *answer, time.thread_time() - cpu_before))   # the CPU time of this query
 
-    def watch(self) -> None:
+    def _watch(self) -> None:
         """Every CHECK_EVERY seconds while queries run, find those that turned long."""
         while True:
             self.busy.wait()
@@ -171,16 +202,19 @@ class _Jobs:
                 running = list(self.running.items())
                 if not running:
                     self.busy.clear()
-            for number, (ident, native) in running:
+            for number, (ident, native, cpu_then) in running:
                 try:
-                    used = time.clock_gettime(time.pthread_getcpuclockid(ident))
+                    used = time.clock_gettime(time.pthread_getcpuclockid(ident)) - cpu_then
                 except (OSError, ValueError, OverflowError):   # the thread has just ended
                     continue
                 if used >= self.long_after:
                     with self.lock:
                         still = self.running.pop(number, None) is not None
+                        if still:
+                            self.lowered.add(native)
                     if still:
                         _lower_priority(native)
+                        self._thread(self._take)   # in the place of the lowered one
                         self.send((number, "long"))
 
 
