@@ -69,8 +69,8 @@ def create_app(endpoint: Endpoint):
     templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
     cors = {"Access-Control-Allow-Origin": "*"}
     settings = endpoint.settings
-    # Checking a query is CPU work for the event loop's own thread to keep clear of; long ones
-    # take turns (see Endpoint.check), so that short ones always find a thread.
+    # Checking a query is CPU work: one of at most LONG_QUERY characters takes the event loop under
+    # a few milliseconds; a longer one is checked off the loop, in turn (see Endpoint.check).
     long_checks = anyio.CapacityLimiter(1)
 
     def refuse(status: int, message: str) -> Response:

@@ -46,7 +46,7 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 @dataclass
 class Settings:
-    workers: int = 3
+    workers: int = 3                  # queries that have run long (0.2 s of CPU) allowed at once
     time_limit: float = 10.0
     row_limit: int = 10_000
     cache_bytes: int = 64 * 1024**2   # queries and answers kept for repeated queries; 0 turns the cache off
