@@ -146,12 +146,8 @@ class _Jobs:
     @staticmethod
     def _thread(target, *args) -> None:
         threading.Thread(target=target, args=args, daemon=True).start()
-
     def start(self, number: int, job, long: bool) -> None:
-        if long:
-            self._thread(self._run_lowered, number, job)
-        else:
-            self.queue.put((number, job))
+        self._thread(self._run_lowered, number, job) if long else self.queue.put((number, job))
 
     def send(self, message) -> None:
         with self.send_lock:
@@ -221,8 +217,8 @@ class _Jobs:
 def _lower_priority(native_id: int) -> None:
     try:
         os.setpriority(os.PRIO_PROCESS, native_id, 19)
-    except OSError:
-        pass
+    except OSError:   # not allowed here: the thread keeps its priority
+        return
 
 
 def _answer(ox, store, job: Job, prefixes: dict, row_limit: int) -> bytes:
