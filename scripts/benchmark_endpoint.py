@@ -28,9 +28,7 @@ time and clients; nothing leaves the machine. Needs Linux (/proc) and ``oxigraph
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing
 import os
 import random
 import shutil
@@ -40,35 +38,14 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PROCESSES = 4   # client processes, so that the clients are not held back by one interpreter lock
-ACCEPT = "application/sparql-results+json"
+sys.path.insert(0, str(ROOT / "scripts"))
+from http_load import ask as _ask, connection as _connection, free_port as _free_port, percentile, run_clients  # noqa: E402
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _connection(port: int) -> http.client.HTTPConnection:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.connect()
-    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return connection
-
-
-def _ask(connection: http.client.HTTPConnection, path: str, query: str) -> tuple[int, bytes]:
-    connection.request("POST", path, body=urlencode({"query": query}),
-                       headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
-    response = connection.getresponse()
-    return response.status, response.read()
 
 
 # -- the questions -------------------------------------------------------------------------------
@@ -142,45 +119,6 @@ def _lock_during_evaluation() -> tuple[float, float]:
         stop.set()
         thread.join()
     return evaluating / asleep, seconds
-
-
-# -- the client ---------------------------------------------------------------------------------
-
-def _client(port, path, fixed, varied, until, offset, out) -> None:
-    connection = _connection(port)
-    latencies, errors, sent, number = [], [], [], offset
-    rng = random.Random(offset)
-    while time.monotonic() < until:
-        # With varied parameters, as often a parameterised question as any other.
-        if varied and number % 2:
-            query = varied[rng.randrange(len(varied))]
-        else:
-            query = fixed[number % len(fixed)]
-        number += 1
-        started = time.perf_counter()
-        try:
-            status, body = _ask(connection, path, query)
-        except (OSError, http.client.HTTPException) as error:
-            errors.append(f"{type(error).__name__}: {error}")
-            connection.close()
-            connection = _connection(port)
-            continue
-        latencies.append(time.perf_counter() - started)
-        sent.append(zlib.crc32(query.encode()))
-        if status != 200:
-            errors.append(f"{status}: {body[:160]!r}")
-    out.append((latencies, errors, sent))
-
-
-def _client_process(port, path, fixed, varied, until, threads, first, results) -> None:
-    out: list = []
-    workers = [threading.Thread(target=_client, args=(port, path, fixed, varied, until, (first + i) * 7, out))
-               for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    results.put(out)
 
 
 # -- the servers ----------------------------------------------------------------------------------
@@ -294,33 +232,19 @@ def _phase(kind: str, fixed: list[str], varied: list[str], args, expected: dict)
                 peak.append(_memory(process.pid))
         sampler = threading.Thread(target=sample)
         sampler.start()
-        until = time.monotonic() + args.seconds
-        results = multiprocessing.get_context("spawn").Queue()
-        per_process = [args.clients // PROCESSES + (1 if i < args.clients % PROCESSES else 0)
-                       for i in range(PROCESSES)]
-        processes, first = [], 0
-        for threads in filter(None, per_process):
-            client = multiprocessing.get_context("spawn").Process(
-                target=_client_process, args=(port, path, fixed, varied if kind.startswith("cache on") else [],
-                                              until, threads, first, results))
-            client.start()
-            processes.append(client)
-            first += threads
-        outcomes = [item for _ in processes for item in results.get(timeout=args.seconds + 120)]
-        for client in processes:
-            client.join()
+        sent_varied = varied if kind.startswith("cache on") else []
+        load = run_clients(port, path, [(None, query) for query in fixed], [(None, query) for query in sent_varied],
+                           args.clients, args.seconds)
         cpu = _cpu(process.pid) - cpu_before
         sampling.set()
         sampler.join()
     finally:
         process.terminate()
         process.wait(30)
-    latencies = [value for outcome in outcomes for value in outcome[0]]
-    sent = [value for outcome in outcomes for value in outcome[2]]
-    return {"answered": len(latencies), "errors": [e for outcome in outcomes for e in outcome[1]],
+    latencies, sent = load["latencies"], load["sent"]
+    return {"answered": len(latencies), "errors": load["errors"],
             "rate": len(latencies) / args.seconds, "cpu": cpu / max(1, len(latencies)),
-            "p50": statistics.median(latencies) if latencies else float("nan"),
-            "p99": sorted(latencies)[int(0.99 * len(latencies))] if latencies else float("nan"),
+            "p50": statistics.median(latencies) if latencies else float("nan"), "p99": percentile(latencies, 0.99),
             "idle": idle[0], "peak": max(rss for rss, _ in peak), "idle pss": idle[1],
             "peak pss": max(pss for _, pss in peak), "new": len(set(sent)), "sent": len(sent)}
 

@@ -522,24 +522,6 @@ def test_every_provision_and_concept_iri_resolves(client, sparql):
         assert {quad.subject.value for quad in ox.parse(data.content, format=ox.RdfFormat.TURTLE)} == {iri}
 
 
-def test_an_idle_worker_goes_to_the_longest_waiting_request():
-    import queue
-
-    from peergraph.endpoint.pool import _FairQueue
-
-    idle, got = _FairQueue(), []
-    waiter = threading.Thread(target=lambda: got.append(idle.get(5)))
-    waiter.start()
-    time.sleep(0.1)
-    idle.put("worker")
-    with pytest.raises(queue.Empty):      # a request arriving later does not take it first
-        idle.get(0.1)
-    waiter.join()
-    assert got == ["worker"]
-    idle.put("worker")
-    assert idle.get(0.1) == "worker"
-
-
 def test_the_scenario_vocabulary_is_on_the_served_page(client):
     index = client.get("/", headers={"Accept": "text/html"}).text
     assert 'href="/scenario-vocabulary"' in index

@@ -14,8 +14,8 @@ def add_options(serve) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=int, default=7878, help="port (default: 7878)")
     serve.add_argument("--workers", type=int, default=Settings.workers,
-                       help=f"query worker processes kept for short queries (default: {Settings.workers}); "
-                            "as many more run queries that have used 0.2 s of CPU")
+                       help=f"queries that have used 0.2 s of CPU allowed to run at once (default: "
+                            f"{Settings.workers}); one more is stopped with a 503")
     serve.add_argument("--time-limit", type=float, default=Settings.time_limit, metavar="SECONDS",
                        help=f"time limit per query (default: {Settings.time_limit:g})")
     serve.add_argument("--row-limit", type=int, default=Settings.row_limit, metavar="ROWS",

@@ -69,8 +69,8 @@ def create_app(endpoint: Endpoint):
     templates.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
     cors = {"Access-Control-Allow-Origin": "*"}
     settings = endpoint.settings
-    # Checking a query is CPU work for the event loop's own thread to keep clear of; long ones
-    # take turns (see Endpoint.check), so that short ones always find a thread.
+    # Checking a query is CPU work: one of at most LONG_QUERY characters takes the event loop under
+    # a few milliseconds; a longer one is checked off the loop, in turn (see Endpoint.check).
     long_checks = anyio.CapacityLimiter(1)
 
     def refuse(status: int, message: str) -> Response:
@@ -117,12 +117,12 @@ def create_app(endpoint: Endpoint):
             formats = [name for field in FORMAT_FIELDS for name in fields.get(field, []) if name]
             asked = (queries[0], request.headers.get("accept"), tuple(fields.get("default-graph-uri", [])),
                      tuple(fields.get("named-graph-uri", [])), tuple(formats))
-            # A repeated query is answered at once; any other is checked and waits for a worker in
-            # a thread, a long one checked first in its turn (see ``checked``).
+            # A repeated query is answered at once; any other is checked (a long one in a thread, in
+            # its turn: see ``checked``) and its answer awaited, with no thread held meanwhile.
             body, media = endpoint.cached(asked)
             if body is None:
                 job = await checked(*asked) if len(asked[0]) > LONG_QUERY else None
-                body, media = await run_in_threadpool(endpoint.answer, asked, job)
+                body, media = await endpoint.answer(asked, job)
         except Refused as refusal:
             return refuse(refusal.status, str(refusal))
         except QueryFailed as failure:

@@ -1,12 +1,10 @@
 """The server's side of a query worker process (:mod:`peergraph.endpoint.worker`): starting it,
-reading its CPU time, lowering its priority, killing it; and the queue of idle workers."""
+sending it queries, reading its answers on a thread of its own, killing it."""
 
 from __future__ import annotations
 
-import collections
+import itertools
 import json
-import os
-import queue
 import socket
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from multiprocessing.connection import Connection
 _LAUNCHER = ("import json, sys; sys.path[:0] = json.loads(sys.argv[2]); "
              "from peergraph.endpoint.pool import run_worker; run_worker(int(sys.argv[1]))")
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+AGAIN = ("again",)   # the answer of a query whose worker was stopped for another query's sake
 
 
 class PoolNotStarted(Exception):
@@ -29,9 +27,32 @@ class NotIsolated(PoolNotStarted):
     """The workers cannot be cut off from the network here, and that was required."""
 
 
+class Ticket:
+    """One query sent to a worker, and its answer once there is one: ("ok", bytes),
+    ("failed", status, message) or AGAIN."""
+
+    _settling = threading.Lock()
+
+    def __init__(self, job, on_answer=None):
+        self.job, self.number, self.long, self.on_answer = job, None, False, on_answer
+        self.cpu = 0.0   # seconds of CPU the query used, as its worker measured
+        self.answer: tuple | None = None
+        self.done = threading.Event()
+
+    def settle(self, answer: tuple) -> None:
+        """The first answer given stands (a worker's, or the server's when it stops the worker)."""
+        with Ticket._settling:
+            if self.answer is not None:
+                return
+            self.answer = answer
+        self.done.set()
+        if self.on_answer is not None:
+            self.on_answer()
+
+
 class Worker:
     def __init__(self, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
-                 require_isolation: bool):
+                 require_isolation: bool, long_after: float = 0.2):
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
@@ -43,10 +64,13 @@ class Worker:
         finally:
             theirs.close()
         self.connection = Connection(ours.detach())
-        self.connection.send((data_path, prefixes, row_limit, cpu_budget, isolate, require_isolation))
-        self.long = False               # its query has used LONG_AFTER seconds of CPU
+        self.connection.send((data_path, prefixes, row_limit, cpu_budget, isolate, require_isolation, long_after))
         self.isolation_problem = None   # why it is not cut off from the network (when that was allowed)
-        self.cpu_used = 0.0             # CPU seconds it had used at its last message
+        self.pending: dict[int, Ticket] = {}   # queries sent and not answered, by number
+        self.numbers = itertools.count()
+        self.send_lock = threading.Lock()
+        self.stopped = False    # killed by the server
+        self.reader: threading.Thread | None = None
 
     def wait_ready(self, timeout: float) -> tuple[str, str | None]:
         """("ready", None), or ("failed" or "not isolated", why)."""
@@ -57,70 +81,49 @@ class Worker:
         except (EOFError, OSError):
             return "failed", f"it stopped while starting (exit code {self.process.poll()})"
         if message[0] == "ready":
-            self.isolation_problem, self.cpu_used = message[1], message[2]
+            self.isolation_problem = message[1]
             return "ready", None
         return message[0], message[1]
 
-    def answer(self) -> tuple:
-        """The worker's answer once it has one: ("ok", bytes) or ("failed", status, message)."""
-        *answer, self.cpu_used = self.connection.recv()
-        return tuple(answer)
+    def listen(self, on_long, on_end) -> None:
+        """Read answers from now on: each settles its ticket; ``on_long(self, ticket)`` when a query
+        turns long, ``on_end(self)`` once the process is gone."""
+        self.reader = threading.Thread(target=self._read, args=(on_long, on_end), daemon=True,
+                                       name="peergraph-answers")
+        self.reader.start()
 
-    def cpu_seconds(self) -> float | None:
-        """CPU time the process has used (None where /proc does not say)."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS   # utime + stime
+    def _read(self, on_long, on_end) -> None:
+        while True:
+            try:
+                message = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            number = message[0]
+            if message[1] == "long":
+                ticket = self.pending.get(number)
+                if ticket is not None:
+                    on_long(self, ticket)
+                continue
+            ticket = self.pending.pop(number, None)
+            if ticket is not None:
+                ticket.cpu = message[-1]
+                ticket.settle(message[1:-1])
+        self.connection.close()   # closed by its reader alone: a descriptor is never reused under it
+        on_end(self)
 
-    def lower_priority(self) -> None:
-        try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
-        except OSError:
-            pass
+    def submit(self, ticket: Ticket, long: bool) -> None:
+        """Send a query (OSError if the worker is gone)."""
+        with self.send_lock:
+            ticket.number = next(self.numbers)
+            self.pending[ticket.number] = ticket
+            self.connection.send((ticket.number, ticket.job, long))
 
     def kill(self) -> None:
+        self.stopped = True
         self.process.kill()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:   # unkillable for now (in uninterruptible I/O): reaped later
             pass
-        self.connection.close()
-
-
-class FairQueue:
-    """Idle workers handed out first come, first served: with a plain queue a thread that has just
-    returned a worker can take it again at once, and another may wait until it gives up."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.idle: collections.deque = collections.deque()
-        self.waiting: collections.deque = collections.deque()
-
-    def put(self, item) -> None:
-        with self.lock:
-            while self.waiting:
-                slot = self.waiting.popleft()
-                if not slot["given_up"]:
-                    slot["item"] = item
-                    slot["ready"].set()
-                    return
-            self.idle.append(item)
-
-    def get(self, timeout: float):
-        with self.lock:
-            while self.waiting and self.waiting[0]["given_up"]:
-                self.waiting.popleft()
-            if self.idle and not self.waiting:
-                return self.idle.popleft()
-            slot = {"ready": threading.Event(), "item": None, "given_up": False}
-            self.waiting.append(slot)
-        if slot["ready"].wait(timeout):
-            return slot["item"]
-        with self.lock:
-            if slot["ready"].is_set():   # handed over just as the wait ended
-                return slot["item"]
-            slot["given_up"] = True
-        raise queue.Empty
+        if self.reader is None:
+            self.connection.close()

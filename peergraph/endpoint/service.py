@@ -46,7 +46,7 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 @dataclass
 class Settings:
-    workers: int = 3
+    workers: int = 3                  # queries that have run long (0.2 s of CPU) allowed at once
     time_limit: float = 10.0
     row_limit: int = 10_000
     cache_bytes: int = 64 * 1024**2   # queries and answers kept for repeated queries; 0 turns the cache off
@@ -134,21 +134,18 @@ class Endpoint:
         answer = None if job is None else self.cache.get(job)
         return (None, None) if answer is None else (answer, job.media_type)
 
-    def answer(self, asked: tuple, job: Job | None = None) -> tuple[bytes, str]:
-        """The answer to a request and its media type: checked (unless ``job`` is its checked job),
-        then from the cache or a worker, in one thread (blocks up to the time limit)."""
+    async def answer(self, asked: tuple, job: Job | None = None) -> tuple[bytes, str]:
+        """The answer to a request and its media type: checked (unless ``job`` is its checked job;
+        a query of at most LONG_QUERY characters is checked in a fraction of a millisecond, on the
+        caller's thread), then from the cache or the worker, awaited (up to the time limit)."""
         if job is None:
             job = self.cache.get(asked) or self.prepare(*asked)
         self.cache.put(asked, job)
-        return self.execute(job), job.media_type
-
-    def execute(self, job: Job) -> bytes:
-        """The answer to a prepared job, from the cache or from a worker (blocks up to the time limit)."""
         answer = self.cache.get(job)
         if answer is None:
-            answer = self.pool.execute(job)
+            answer = await self.pool.execute_async(job)
             self.cache.put(job, answer)
-        return answer
+        return answer, job.media_type
 
     def service_description(self, endpoint_url: str) -> list[ox.Triple]:
         service, dataset = ox.NamedNode(endpoint_url), ox.BlankNode("dataset")

@@ -1,14 +1,15 @@
 """Inside a query worker process: cut off from the network, load the served copy of the graph,
-answer one query at a time under a row limit, a result size limit and a CPU budget.
+answer queries, many at once, each on a thread of its own, under a row limit, a result size
+limit and a CPU budget.
 
 pyoxigraph evaluates ``SERVICE`` with its own HTTP client. The query checks refuse it, and,
 as a second wall, the worker moves into a network namespace of its own (no interface but a
 down loopback) before it loads anything, so that no query it runs can reach any address.
 
-Why processes and not threads over one store: pyoxigraph releases the interpreter lock while it
-evaluates (``scripts/benchmark_endpoint.py`` measures it), so threads could share a store; but
-pyoxigraph 0.5 offers no way to cancel a query, and a thread cannot be stopped mid-query, a
-process can.
+Why threads over one store in a process apart: pyoxigraph releases the interpreter lock while it
+evaluates (``scripts/benchmark_endpoint.py`` measures it), so queries on threads share one store
+and every core; but pyoxigraph 0.5 offers no way to cancel a query, and a thread cannot be stopped
+mid-query, a process can: the server kills this process when a query overruns its time limit.
 
 Imports the standard library only, and pyoxigraph once started: a worker starts in 0.1 s.
 """
@@ -16,12 +17,18 @@ Imports the standard library only, and pyoxigraph once started: a worker starts 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
 RESULT_BYTES_LIMIT = 64 * 1024**2   # a result is written at most this large before it is refused
+# Threads for queries that have not run long: one per core, and one more to run while another
+# is between queries (in Python, sending an answer).
+SHORT_THREADS = (os.cpu_count() or 1) + 1
+CHECK_EVERY = 0.05           # seconds between looks at the running queries' CPU time
 
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
 
@@ -82,9 +89,8 @@ def _limit_cpu(seconds: float) -> None:
 
 
 def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budget: float, isolate,
-           require_isolation: bool) -> None:
-    """Every answer carries the CPU time the process has used, which the pool compares against the
-    CPU time it reads while a query runs, to tell a long query from one waiting for a core."""
+           require_isolation: bool, long_after: float = 0.2) -> None:
+    """Load the graph, then answer queries on threads until the server hangs up."""
     isolation_problem = isolate()
     if isolation_problem and require_isolation:
         connection.send(("not isolated", isolation_problem))   # never loads the graph nor runs a query
@@ -102,15 +108,73 @@ def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budge
     except (OSError, ValueError, SyntaxError, MemoryError) as error:
         connection.send(("failed", f"the served copy of the graph cannot be read ({error})"))
         return
-    connection.send(("ready", isolation_problem, time.process_time()))
+    connection.send(("ready", isolation_problem))
+    jobs = _Jobs(connection, long_after, lambda job: _answer(ox, store, job, prefixes, row_limit))
+    limited_at = None
     while True:
         try:
-            job = connection.recv()
-        except EOFError:
-            return
-        _limit_cpu(cpu_budget)
+            number, job, long = connection.recv()
+        except (EOFError, OSError):   # the server is gone: so are the queries it asked for
+            os._exit(0)
+        if limited_at is None or time.process_time() - limited_at >= 1.0:   # a second more or less: no matter
+            limited_at = time.process_time()
+            _limit_cpu(cpu_budget)
+        jobs.start(number, job, long)
+
+
+class _Jobs:
+    """The queries running in this worker: ``SHORT_THREADS`` threads take queries in turn, and a
+    watch looks at their CPU time.
+
+    A query that has used ``long_after`` seconds of CPU is *long*: its thread is lowered in CPU
+    priority (Linux sets it per thread), so that short queries keep the cores, another thread takes
+    its place, and the server is told, as it counts long queries. A thread lowered cannot be raised
+    again: it ends with its query. A query that ran long before gets a lowered thread of its own.
+    """
+
+    def __init__(self, connection, long_after: float, answer):
+        self.connection, self.long_after, self.answer = connection, long_after, answer
+        self.send_lock, self.lock = threading.Lock(), threading.Lock()
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.running: dict[int, tuple[int, int, float]] = {}   # job number: thread ident, native id, its CPU then
+        self.lowered: set[int] = set()                  # native ids of the threads the watch lowered
+        self.busy = threading.Event()
+        for _ in range(SHORT_THREADS):
+            self._thread(self._take)
+        self._thread(self._watch)
+
+    @staticmethod
+    def _thread(target, *args) -> None:
+        threading.Thread(target=target, args=args, daemon=True).start()
+    def start(self, number: int, job, long: bool) -> None:
+        self._thread(self._run_lowered, number, job) if long else self.queue.put((number, job))
+
+    def send(self, message) -> None:
+        with self.send_lock:
+            try:
+                self.connection.send(message)
+            except OSError:   # the server is gone
+                os._exit(0)
+
+    def _take(self) -> None:
+        native = threading.get_native_id()
+        while native not in self.lowered:
+            number, job = self.queue.get()
+            with self.lock:
+                self.running[number] = (threading.get_ident(), native, time.thread_time())
+            self.busy.set()
+            self._run(number, job)
+        with self.lock:
+            self.lowered.discard(native)   # lowered, it ends here: its id may go to a new thread
+
+    def _run_lowered(self, number: int, job) -> None:
+        _lower_priority(threading.get_native_id())
+        self._run(number, job)
+
+    def _run(self, number: int, job) -> None:
+        cpu_before = time.thread_time()
         try:
-            answer = ("ok", _answer(ox, store, job, prefixes, row_limit))
+            answer = ("ok", self.answer(job))
         except QueryFailed as failure:
             answer = ("failed", failure.status, str(failure))
         except SyntaxError as error:
@@ -119,7 +183,42 @@ def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budge
             answer = ("failed", 400, f"the query could not be evaluated: {str(error).splitlines()[0]}")
         except MemoryError:
             answer = ("failed", 422, "the query needs more memory than a query may use; narrow it")
-        connection.send((*answer, time.process_time()))
+        except Exception as error:   # pyoxigraph's own failures: the others' queries go on
+            answer = ("failed", 500, f"the query failed in the engine: {type(error).__name__}: {error}")
+        with self.lock:
+            self.running.pop(number, None)
+        self.send((number, *answer, time.thread_time() - cpu_before))   # the CPU time of this query
+
+    def _watch(self) -> None:
+        """Every CHECK_EVERY seconds while queries run, find those that turned long."""
+        while True:
+            self.busy.wait()
+            time.sleep(CHECK_EVERY)
+            with self.lock:
+                running = list(self.running.items())
+                if not running:
+                    self.busy.clear()
+            for number, (ident, native, cpu_then) in running:
+                try:
+                    used = time.clock_gettime(time.pthread_getcpuclockid(ident)) - cpu_then
+                except (OSError, ValueError, OverflowError):   # the thread has just ended
+                    continue
+                if used >= self.long_after:
+                    with self.lock:
+                        still = self.running.pop(number, None) is not None
+                        if still:
+                            self.lowered.add(native)
+                    if still:
+                        _lower_priority(native)
+                        self._thread(self._take)   # in the place of the lowered one
+                        self.send((number, "long"))
+
+
+def _lower_priority(native_id: int) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, native_id, 19)
+    except OSError:   # not allowed here: the thread keeps its priority
+        return
 
 
 def _answer(ox, store, job: Job, prefixes: dict, row_limit: int) -> bytes:
