@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,8 @@ from peergraph.crosswalk.curies import curie, curie_map
 from peergraph.crosswalk.export import alignment_rows, crosswalk_csv, export, sssom_tsv
 from peergraph.crosswalk.intervals import interval
 from peergraph.crosswalk.norms import Norm
-from peergraph.crosswalk.rdf import computed_store, to_graph
+from peergraph.crosswalk.rdf import HEADER, computed_store, to_graph, to_turtle
+from peergraph.crosswalk.readings import ReadingRelationship
 from peergraph.namespaces import PG
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
@@ -422,3 +424,16 @@ def test_a_protected_categorys_short_name_is_read_from_the_scheme(project_copy):
     lists = [a for a in compute(computed_store(copy), copy) if a.rule == PG.protectedCategoryComparison
              and (str(a.focal), str(a.reference)) == (IL + "III-g", VA + "non-discrimination-1")]
     assert len(lists) == 1 and "Only in the first: criminal record. Only in the second: none." in lists[0].rationale
+
+
+def test_the_turtle_writer_lays_out_the_file_as_rdflib_does(computed, built):
+    """``crosswalk update`` writes Turtle itself (rdflib's serializer took minutes at 250 codes); the
+    file stays as rdflib wrote it, quotes, several vague terms and readings' relationships included."""
+    codes = code_prefixes(built.store)
+    first = computed[0]
+    odd = replace(first, rationale='A "quoted" word, a back\\slash,\nand a second line ending in a quote"',
+                  vague_terms=(URIRef(IL + "V-b-s1-v2"), URIRef(IL + "V-b-s1-v1")),
+                  readings=(ReadingRelationship(URIRef(CT + "ethic-11-s1-r2"), PG.equal, 'If "read": equal.'),),
+                  named=URIRef(str(first.iri) + "-variant"))
+    for alignments in (computed, [*computed, odd]):
+        assert to_turtle(alignments, codes) == HEADER + to_graph(alignments, codes).serialize(format="turtle")
