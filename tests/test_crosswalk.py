@@ -437,3 +437,27 @@ def test_the_turtle_writer_lays_out_the_file_as_rdflib_does(computed, built):
                   named=URIRef(str(first.iri) + "-variant"))
     for alignments in (computed, [*computed, odd]):
         assert to_turtle(alignments, codes) == HEADER + to_graph(alignments, codes).serialize(format="turtle")
+
+
+def test_reference_codes_limit_the_crosswalk_to_pairs_with_them(layout, computed, project_copy):
+    """With data/crosswalk/reference-codes.txt naming Illinois, every computed alignment has an
+    Illinois provision on one side, and those are the alignments of Illinois computed without it."""
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text(
+        "# compared with every code\nillinois-ncrs\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    scoped = compute(computed_store(copy), copy)
+
+    def of_illinois(alignment):
+        return str(alignment.focal).startswith(IL) or str(alignment.reference).startswith(IL)
+    assert scoped and all(of_illinois(a) for a in scoped)
+    assert [(a.key, a.relationship) for a in scoped] == [(a.key, a.relationship) for a in computed if of_illinois(a)]
+    assert len(scoped) < len(computed)
+
+
+def test_an_unknown_reference_code_is_named_with_its_line(project_copy):
+    from peergraph.errors import PeergraphError
+
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text("illinois-ncrs\nohio\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    with pytest.raises(PeergraphError, match=r"reference-codes.txt:2: 'ohio' is no code of the graph"):
+        compute(computed_store(copy), copy)

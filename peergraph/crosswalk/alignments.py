@@ -18,6 +18,9 @@ with ``pg:computed true``:
   rules on persons currently served);
 - protected category comparison: the lists of protected categories compared as sets.
 
+The rules compare every two codes, or, where ``data/crosswalk/reference-codes.txt`` names
+reference codes, each code with each of those (``scope``).
+
 Alignments that need a reader's judgment are asserted by hand in
 ``data/crosswalk/asserted.ttl`` with ``pg:computed false`` and a rationale.
 """
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from itertools import combinations
+from itertools import chain, combinations, product
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,6 +38,7 @@ from rdflib import URIRef
 from peergraph.crosswalk.comparisons import Alignment, compare_kinds, compare_thresholds, kind, new_alignment_iri
 from peergraph.crosswalk.norms import Norm, labels, norms, parents, rule_query
 from peergraph.crosswalk.readings import under_readings, with_readings
+from peergraph.crosswalk.scope import Scope, scope_of
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
 from peergraph.namespaces import PG, PGC, local_name
@@ -74,12 +78,14 @@ def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
     found = norms(store, layout)
     names = labels(store)
     parent_of = parents(store, layout)
+    scope = scope_of(store, layout)
 
     def rules(of: dict, involving: URIRef | None = None) -> list[Alignment]:
-        return [*_threshold_alignments(of, names, involving), *_sibling_alignments(of, parent_of, names, involving)]
+        return [*_threshold_alignments(of, names, involving, scope),
+                *_sibling_alignments(of, parent_of, names, involving, scope)]
 
     alignments = {}
-    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names)]:
+    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names, scope)]:
         alignments.setdefault(alignment.key, alignment)
     contested = under_readings(store, layout, found, alignments, rules, names)
     written = written_iris(layout)
@@ -102,14 +108,20 @@ def _decisive_concepts(found: dict[URIRef, Norm]) -> set:
     return decisive
 
 
-def _norm_pairs(norms: list[Norm], involving: URIRef | None):
-    """Every two norms of the list, or (``involving`` a provision) those where one is of that provision."""
-    if involving is None:
+def _norm_pairs(norms: list[Norm], involving: URIRef | None, scope: Scope):
+    """Every two norms of the list, or (``involving`` a provision) those where one is of that
+    provision; with reference codes, only those where one is of a reference code."""
+    if involving is not None:
+        return ((a, b) for a in norms if a.provision == involving for b in norms if b.provision != involving)
+    if not scope.references:
         return combinations(norms, 2)
-    return ((a, b) for a in norms if a.provision == involving for b in norms if b.provision != involving)
+    references = [norm for norm in norms if norm.code in scope.references]
+    others = [norm for norm in norms if norm.code not in scope.references]
+    return chain(combinations(references, 2), product(references, others))
 
 
-def _threshold_alignments(found: dict[URIRef, Norm], names: dict, involving: URIRef | None = None) -> list[Alignment]:
+def _threshold_alignments(found: dict[URIRef, Norm], names: dict, involving: URIRef | None = None,
+                          scope: Scope = Scope()) -> list[Alignment]:
     by_concept = defaultdict(list)
     for norm in found.values():
         for concept in norm.concepts:
@@ -118,9 +130,9 @@ def _threshold_alignments(found: dict[URIRef, Norm], names: dict, involving: URI
     alignments = []
     for concept in sorted(_decisive_concepts(found)):
         pairs = defaultdict(list)  # provisions pair → statement pairs
-        for a, b in _norm_pairs(by_concept[concept], involving):
+        for a, b in _norm_pairs(by_concept[concept], involving, scope):
             # Two norms without a number or an open measure on either side: nothing here decides them.
-            if a.code != b.code and (id(a) in measured or id(b) in measured):
+            if a.code != b.code and (id(a) in measured or id(b) in measured) and scope.wants(a.code, b.code):
                 focal, reference = _ordered(a, b)
                 pairs[focal.provision, reference.provision].append((focal, reference))
         for statement_pairs in pairs.values():
@@ -134,7 +146,7 @@ def _threshold_alignments(found: dict[URIRef, Norm], names: dict, involving: URI
 
 
 def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict,
-                        involving: URIRef | None = None) -> list[Alignment]:
+                        involving: URIRef | None = None, scope: Scope = Scope()) -> list[Alignment]:
     """A number on a concept another code does not address, against its norms on sibling concepts
     (only those with a norm of provision ``involving``, where given)."""
     codes_on, on = defaultdict(set), defaultdict(list)
@@ -158,6 +170,8 @@ def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict,
                     continue
                 if involving is not None and involving not in (norm.provision, other.provision):
                     continue
+                if not scope.wants(norm.code, other.code):
+                    continue
                 focal, reference = _ordered(norm, other)
                 numbers = ", ".join(f'"{phrase}"' for _, phrase in norm.thresholds.values())
                 sibling_labels = ", ".join(sorted(names.get(c, local_name(c)) for c in shared))
@@ -170,7 +184,7 @@ def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict,
     return alignments
 
 
-def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict) -> list[Alignment]:
+def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict, scope: Scope) -> list[Alignment]:
     lists, code_of, short = defaultdict(set), {}, {}
     for row in select(store, rule_query(layout, "protected-category-lists")):
         lists[row["provision"]].add(row["category"])
@@ -178,7 +192,7 @@ def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict)
         short[row["category"]] = str(row["categoryLabel"])
     alignments = []
     for a, b in combinations(sorted(lists), 2):
-        if code_of[a] == code_of[b]:
+        if code_of[a] == code_of[b] or not scope.wants(code_of[a], code_of[b]):
             continue
         focal, reference = sorted((a, b), key=lambda p: (str(code_of[p]), str(p)))
         mine, theirs = lists[focal], lists[reference]
