@@ -461,3 +461,24 @@ def test_an_unknown_reference_code_is_named_with_its_line(project_copy):
     copy = Layout(project_copy)
     with pytest.raises(PeergraphError, match=r"reference-codes.txt:2: 'ohio' is no code of the graph"):
         compute(computed_store(copy), copy)
+
+
+def test_compare_aligns_two_codes_outside_the_scope_as_the_full_crosswalk_does(built, project_copy):
+    """Connecticut and Virginia, neither a reference code, get from `compare` the computed
+    alignments (the contested one on sexual relationships included) the full crosswalk holds."""
+    from peergraph.crosswalk.compare import compare
+    from peergraph.crosswalk.rdf import update
+
+    connecticut, virginia = CT.rstrip("/"), VA.rstrip("/")
+
+    def computed_links(rows):
+        return sorted((row.concept, link.a, link.b, link.relationship, link.rationale, tuple(link.vague))
+                      for row in rows for link in row.links if link.computed)
+    full = computed_links(compare(built.store, connecticut, virginia))
+    assert any("Contested" in link[4] for link in full)
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text("illinois-ncrs\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    update(copy)
+    scoped = check(copy).store
+    assert computed_links(compare(scoped, connecticut, virginia)) == []   # not in the scoped crosswalk
+    assert computed_links(compare(scoped, connecticut, virginia, copy)) == full

@@ -95,6 +95,36 @@ def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
     return sorted(named, key=lambda alignment: str(alignment.iri))
 
 
+def between(store: ox.Store, layout: Layout, a: URIRef, b: URIRef) -> list[Alignment]:
+    """The alignments the rules give for codes ``a`` and ``b`` alone, whatever the crosswalk's
+    scope: a pair it leaves out is computed when asked. The rules read only the two codes' norms;
+    each alignment between them depends on nothing else."""
+    found = {statement: norm for statement, norm in norms(store, layout).items() if norm.code in (a, b)}
+    names = labels(store)
+    parent_of = parents(store, layout)
+
+    def rules(of: dict, involving: URIRef | None = None) -> list[Alignment]:
+        return [*_threshold_alignments(of, names, involving), *_sibling_alignments(of, parent_of, names, involving)]
+
+    alignments = {}
+    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names, Scope(frozenset({a})))]:
+        if {_code_of(alignment.focal, found, store), _code_of(alignment.reference, found, store)} == {a, b}:
+            alignments.setdefault(alignment.key, alignment)
+    contested = under_readings(store, layout, found, alignments, rules, names)
+    return sorted((replace(alignment, readings=contested.get(key, ()),
+                           rationale=with_readings(alignment.rationale, contested.get(key, ())))
+                   for key, alignment in alignments.items()), key=lambda alignment: str(alignment.iri))
+
+
+def _code_of(provision: URIRef, found: dict, store: ox.Store):
+    for norm in found.values():
+        if norm.provision == provision:
+            return norm.code
+    rows = select(store, "SELECT ?code WHERE { ?provision <https://w3id.org/peergraph/ontology#inCode> ?code }",
+                  {"provision": provision})
+    return rows[0]["code"] if rows else None
+
+
 def _ordered(a: Norm, b: Norm) -> tuple[Norm, Norm]:
     return (a, b) if (str(a.code), str(a.provision)) <= (str(b.code), str(b.provision)) else (b, a)
 
