@@ -12,7 +12,7 @@ with its crosswalk. `--peergraph` times other checkouts on the same corpus in th
 example the main branch before a change, then this checkout). Not a test: it reports figures.
 
     python scripts/benchmark_build.py --codes 5 50 250 [--runs 3] [--no-alternative] [--fresh-docs]
-        [--peergraph CHECKOUT [CHECKOUT ...]] [--reference-codes K]
+        [--peergraph CHECKOUT [CHECKOUT ...]] [--reference-codes K] [--readings]
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--no-alternative", dest="alternative", action="store_false",
                         help="skip owlrl + pySHACL (minutes at 50 codes, far longer at 250)")
     parser.add_argument("--fresh-docs", action="store_true", help="time builds that render the documentation")
+    parser.add_argument("--readings", action="store_true", help="copy each code's readings into the corpus")
     parser.add_argument("--reference-codes", type=int, default=0, metavar="K",
                         help="align every code with the corpus's first K codes only (default: every two codes)")
     parser.add_argument("--peergraph", type=Path, nargs="+", default=[ROOT],
@@ -105,7 +106,8 @@ def main() -> None:
     print(f"{'codes':>6} {'checkout':<12} {'what':<18} {'CPU s':>8} {'peak MB':>8} {'ratio':>7}", flush=True)
     for codes in args.codes:
         with tempfile.TemporaryDirectory() as folder:
-            project = make_corpus(Path(folder) / "corpus", codes, reference_codes=args.reference_codes)
+            project = make_corpus(Path(folder) / "corpus", codes, reference_codes=args.reference_codes,
+                                  readings=args.readings)
             rows = []
             for checkout in args.peergraph:
                 PACKAGE = checkout.resolve()

@@ -5,7 +5,8 @@ scenarios and the asserted crosswalk copied beside it). Its first codes are this
 own codes, unchanged, so that the verdict shapes, the coverage notes and the asserted
 crosswalk, which name their statements, still hold; every further code is a copy of one of
 them with its IRIs, its source IRI and its prefix (vann:preferredNamespacePrefix) renamed.
-A code's readings (``data/readings/``) are copied and renamed with it. The computed crosswalk is
+With ``--readings`` a code's readings (``data/readings/``) are copied and renamed with it (at 250
+codes they add about 1.5 GB to a build: not yet part of the default corpus). The computed crosswalk is
 then recomputed over all of them (``--no-crosswalk`` skips it); ``--reference-codes K`` names the
 first K codes as the crosswalk's reference codes (``data/crosswalk/reference-codes.txt``), so that
 every code is aligned with those K instead of with every other code.
@@ -14,7 +15,7 @@ A copy is built, validated and aligned like any code. ``peergraph check`` judges
 under the copies too, but finds every act "not addressed" by them: verdict shapes name the
 statements they enforce, and no shape names a copy's statements.
 
-    python scripts/make_synthetic_corpus.py OUT_DIR [--codes 50] [--no-crosswalk] [--reference-codes K]
+    python scripts/make_synthetic_corpus.py OUT_DIR [--codes 50] [--no-crosswalk] [--reference-codes K] [--readings]
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ CODE_BASE = "https://w3id.org/peergraph/code/"
 SOURCE_BASE = "https://w3id.org/peergraph/source/"
 
 
-def make_corpus(out: Path, codes: int, crosswalk: bool = True, reference_codes: int = 0) -> Path:
+def make_corpus(out: Path, codes: int, crosswalk: bool = True, reference_codes: int = 0,
+                readings: bool = False) -> Path:
     """Write a corpus of ``codes`` codes into ``out``; compute its crosswalk unless told not to,
     aligning every code with the first ``reference_codes`` codes where that is not 0."""
     for folder in ("ontology", "shapes", "queries"):
@@ -46,12 +48,12 @@ def make_corpus(out: Path, codes: int, crosswalk: bool = True, reference_codes: 
     names = []
     for index in range(codes):
         template = real[index % len(real)]
-        readings = ROOT / "data" / "readings" / template.name
+        read = ROOT / "data" / "readings" / template.name
         copy = f"synthetic-{index:03d}" if index >= len(real) else ""
         name = f"{template.stem}-{copy}" if copy else template.stem
         names.append(name)
-        for source, folder in ((template, "codes"), (readings, "readings")):
-            if source.is_file():
+        for source, folder in ((template, "codes"), (read, "readings")):
+            if source.is_file() and (folder == "codes" or readings):
                 text = source.read_text(encoding="utf-8")
                 (data / folder / f"{name}.ttl").write_text(_renamed(text, template.stem, copy, index), encoding="utf-8")
     (data / "crosswalk").mkdir(exist_ok=True)
@@ -88,8 +90,9 @@ def main() -> None:
                         help="leave data/crosswalk/computed.ttl out")
     parser.add_argument("--reference-codes", type=int, default=0, metavar="K",
                         help="align every code with the first K codes only (default: every two codes)")
+    parser.add_argument("--readings", action="store_true", help="copy each code's readings with it")
     args = parser.parse_args()
-    make_corpus(args.out, args.codes, args.crosswalk, args.reference_codes)
+    make_corpus(args.out, args.codes, args.crosswalk, args.reference_codes, args.readings)
     print(f"wrote {args.codes} codes to {args.out / 'data' / 'codes'}"
           + (", and their computed crosswalk" if args.crosswalk else ""))
 
