@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,8 @@ from peergraph.crosswalk.curies import curie, curie_map
 from peergraph.crosswalk.export import alignment_rows, crosswalk_csv, export, sssom_tsv
 from peergraph.crosswalk.intervals import interval
 from peergraph.crosswalk.norms import Norm
-from peergraph.crosswalk.rdf import computed_store, to_graph
+from peergraph.crosswalk.rdf import HEADER, computed_store, to_graph, to_turtle
+from peergraph.crosswalk.readings import ReadingRelationship
 from peergraph.namespaces import PG
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
@@ -422,3 +424,61 @@ def test_a_protected_categorys_short_name_is_read_from_the_scheme(project_copy):
     lists = [a for a in compute(computed_store(copy), copy) if a.rule == PG.protectedCategoryComparison
              and (str(a.focal), str(a.reference)) == (IL + "III-g", VA + "non-discrimination-1")]
     assert len(lists) == 1 and "Only in the first: criminal record. Only in the second: none." in lists[0].rationale
+
+
+def test_the_turtle_writer_lays_out_the_file_as_rdflib_does(computed, built):
+    """``crosswalk update`` writes Turtle itself (rdflib's serializer took minutes at 250 codes); the
+    file stays as rdflib wrote it, quotes, several vague terms and readings' relationships included."""
+    codes = code_prefixes(built.store)
+    first = computed[0]
+    odd = replace(first, rationale='A "quoted" word, a back\\slash,\nand a second line ending in a quote"',
+                  vague_terms=(URIRef(IL + "V-b-s1-v2"), URIRef(IL + "V-b-s1-v1")),
+                  readings=(ReadingRelationship(URIRef(CT + "ethic-11-s1-r2"), PG.equal, 'If "read": equal.'),),
+                  named=URIRef(str(first.iri) + "-variant"))
+    for alignments in (computed, [*computed, odd]):
+        assert to_turtle(alignments, codes) == HEADER + to_graph(alignments, codes).serialize(format="turtle")
+
+
+def test_reference_codes_limit_the_crosswalk_to_pairs_with_them(layout, computed, project_copy):
+    """With data/crosswalk/reference-codes.txt naming Illinois, every computed alignment has an
+    Illinois provision on one side, and those are the alignments of Illinois computed without it."""
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text(
+        "# compared with every code\nillinois-ncrs\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    scoped = compute(computed_store(copy), copy)
+
+    def of_illinois(alignment):
+        return str(alignment.focal).startswith(IL) or str(alignment.reference).startswith(IL)
+    assert scoped and all(of_illinois(a) for a in scoped)
+    assert [(a.key, a.relationship) for a in scoped] == [(a.key, a.relationship) for a in computed if of_illinois(a)]
+    assert len(scoped) < len(computed)
+
+
+def test_an_unknown_reference_code_is_named_with_its_line(project_copy):
+    from peergraph.errors import PeergraphError
+
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text("illinois-ncrs\nohio\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    with pytest.raises(PeergraphError, match=r"reference-codes.txt:2: 'ohio' is no code of the graph"):
+        compute(computed_store(copy), copy)
+
+
+def test_compare_aligns_two_codes_outside_the_scope_as_the_full_crosswalk_does(built, project_copy):
+    """Connecticut and Virginia, neither a reference code, get from `compare` the computed
+    alignments (the contested one on sexual relationships included) the full crosswalk holds."""
+    from peergraph.crosswalk.compare import compare
+    from peergraph.crosswalk.rdf import update
+
+    connecticut, virginia = CT.rstrip("/"), VA.rstrip("/")
+
+    def computed_links(rows):
+        return sorted((row.concept, link.a, link.b, link.relationship, link.rationale, tuple(link.vague))
+                      for row in rows for link in row.links if link.computed)
+    full = computed_links(compare(built.store, connecticut, virginia))
+    assert any("Contested" in link[4] for link in full)
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text("illinois-ncrs\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    update(copy)
+    scoped = check(copy).store
+    assert computed_links(compare(scoped, connecticut, virginia)) == []   # not in the scoped crosswalk
+    assert computed_links(compare(scoped, connecticut, virginia, copy)) == full

@@ -1,11 +1,17 @@
 """The targeted closure gives every entailment the queries and shapes rely on, and nothing owlrl would not."""
 
+from dataclasses import replace
+
 import owlrl
+import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Graph, Namespace
-from rdflib.namespace import SKOS
+from rdflib.namespace import PROV, SKOS
 
+from peergraph.graph import crosswalk
 from peergraph.graph.build import reason
+from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH
+from peergraph.graph.reasoning import read_schema
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
 
@@ -43,8 +49,35 @@ def test_targeted_closure_adds_nothing_owlrl_does_not(closures):
 
 def test_reasoning_again_infers_the_same_triples(built):
     reasoned, inferred = reason(built.corpus)
-    assert inferred == built.inferred
-    assert reasoned == built.triples
+    assert reasoned == {name: built.triples[name] for name in reasoned}
+    # The crosswalk is reasoned in the store: what the build counts beyond the code graphs is its part.
+    crosswalk_asserted = len(set(built.corpus.union()) - set().union(*built.corpus.graphs.values()))
+    assert built.inferred - inferred == len(built.triples[CROSSWALK_GRAPH]) - crosswalk_asserted > 0
+
+
+@pytest.fixture(scope="module")
+def crosswalk_store(built):
+    """The crosswalk's files alone in a store, with the schema and the reasoned vocabulary."""
+    store = ox.Store()
+    crosswalk.load(store, built.corpus)
+    schema = read_schema(built.corpus.vocabulary)
+    return store, schema, built.triples[VOCABULARY_GRAPH]
+
+
+def test_crosswalk_entailments_one_predicate_at_a_time_are_the_full_closures(crosswalk_store):
+    store, schema, closed = crosswalk_store
+    by_predicate = crosswalk._by_predicate(store, schema, closed)
+    assert by_predicate == crosswalk._in_full(store, schema, closed)
+    alignment = next(iter(store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(PG.Alignment)))))
+    assert ox.Quad(alignment.subject, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(PROV.Entity)),
+                   ox.NamedNode(CROSSWALK_GRAPH)) in by_predicate  # pg:Alignment is a prov:Entity
+
+
+def test_a_crosswalk_property_that_joins_triples_is_reasoned_in_full(crosswalk_store):
+    store, schema, closed = crosswalk_store
+    joining = replace(schema, transitive=schema.transitive | {PG.alignedOn})
+    assert crosswalk._by_predicate(store, joining, closed) is None
+    assert crosswalk.entailed(store, joining, closed) == crosswalk._in_full(store, joining, closed)
 
 
 def test_provisions_get_their_code_and_concepts_by_inference(graph, asserted_graph):

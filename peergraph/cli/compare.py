@@ -47,7 +47,7 @@ def _compare(args) -> int:
                  for section in result["sections"] for p in section["provisions"]]
         counts = ", ".join(f"{n} {name}" for name, n in sorted(result["counts"].items()))
         return emit("\n".join(lines) + f"\n\n{result['total']} provisions: {counts}\n")
-    rows = compare(store, a, b)
+    rows = compare(store, a, b, layout_of(args))
     if args.format == "csv":
         return emit(comparison_csv(rows))
     if args.format == "json":

@@ -19,7 +19,9 @@ def add_commands(commands) -> None:
     update = actions.add_parser(
         "update", help="recompute data/crosswalk/computed.ttl from the codes",
         description="Recompute the alignments the encoding decides (numbers, conditions, exceptions, norm "
-                    "types, protected categories) and write data/crosswalk/computed.ttl.")
+                    "types, protected categories) and write data/crosswalk/computed.ttl: for every two codes, "
+                    "or, where data/crosswalk/reference-codes.txt names codes (one id a line), for each code "
+                    "against those; `peergraph compare A B` aligns any other two when asked.")
     add_format(update, help="what was written, as a line of text or as JSON (default: table)")
     update.set_defaults(run=_update)
     export = actions.add_parser(

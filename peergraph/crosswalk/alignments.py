@@ -18,6 +18,9 @@ with ``pg:computed true``:
   rules on persons currently served);
 - protected category comparison: the lists of protected categories compared as sets.
 
+The rules compare every two codes, or, where ``data/crosswalk/reference-codes.txt`` names
+reference codes, each code with each of those (``scope``).
+
 Alignments that need a reader's judgment are asserted by hand in
 ``data/crosswalk/asserted.ttl`` with ``pg:computed false`` and a rationale.
 """
@@ -25,70 +28,49 @@ Alignments that need a reader's judgment are asserted by hand in
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from itertools import combinations
+from dataclasses import replace
+from itertools import chain, combinations, product
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, URIRef
+from rdflib import URIRef
 
-from peergraph.crosswalk.intervals import UNBOUNDED
+from peergraph.crosswalk.comparisons import Alignment, compare_kinds, compare_thresholds, kind, new_alignment_iri
 from peergraph.crosswalk.norms import Norm, labels, norms, parents, rule_query
 from peergraph.crosswalk.readings import under_readings, with_readings
+from peergraph.crosswalk.scope import Scope, scope_of
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
-from peergraph.namespaces import CODE_BASE, CROSSWALK, PG, PGC, local_name
+from peergraph.namespaces import PG, PGC, local_name
+
+_compare_thresholds = compare_thresholds  # its former name here
 
 PROTECTED_CATEGORY = PGC["protected-category"]
 COMPUTED_FILE = "computed.ttl"
 
 
-@dataclass(frozen=True)
-class Alignment:
-    focal: URIRef
-    reference: URIRef
-    relationship: URIRef
-    concept: URIRef
-    rationale: str
-    computed: bool = True
-    rule: URIRef | None = None
-    vague_terms: tuple = ()
-    named: URIRef | None = None   # the IRI it was first written with, kept for good
-    readings: tuple = ()          # ReadingRelationship: a different relationship under a reading (contested)
-
-    @property
-    def key(self) -> tuple[URIRef, URIRef, URIRef]:
-        """What the alignment is about: its two provisions and its concept."""
-        return self.focal, self.reference, self.concept
-
-    @property
-    def iri(self) -> URIRef:
-        return self.named or new_alignment_iri(*self.key)
-
-
-def new_alignment_iri(focal: URIRef, reference: URIRef, concept: URIRef) -> URIRef:
-    """The IRI of an alignment not yet written: the two provisions' paths under ``code/`` and the
-    concept's name (``illinois-ncrs-V-b--virginia-dbhds-cprs-conduct-3--gifts``). These parts of
-    a provision's IRI never change, unlike the prefix its code declares."""
-    def path(provision: URIRef) -> str:
-        return str(provision).removeprefix(CODE_BASE).strip("/").replace("/", "-")
-    return CROSSWALK[f"{path(focal)}--{path(reference)}--{local_name(concept)}"]
-
-
 def written_iris(layout: Layout) -> dict[tuple, URIRef]:
     """The IRI each alignment of ``computed.ttl`` was written with, by what it is about."""
-    from peergraph.graph.corpus import parse_turtle
+    from peergraph.graph.corpus import read_turtle
 
     path = computed_path(layout)
     if not path.is_file():
         return {}
-    graph = parse_turtle(path)
+    store = ox.Store()
+    store.bulk_extend(read_turtle(path))
     found = {}
-    for node in graph.subjects(RDF.type, PG.Alignment):
-        key = tuple(graph.value(node, term) for term in (PG.focalProvision, PG.referenceProvision, PG.alignedOn))
-        if all(key):
-            found[key] = node
+    for row in store.query(WRITTEN):
+        found[tuple(URIRef(row[name].value) for name in ("focal", "reference", "concept"))] = URIRef(row["node"].value)
     return found
+
+
+WRITTEN = """
+SELECT ?node ?focal ?reference ?concept WHERE {
+  ?node a <https://w3id.org/peergraph/ontology#Alignment> ;
+    <https://w3id.org/peergraph/ontology#focalProvision> ?focal ;
+    <https://w3id.org/peergraph/ontology#referenceProvision> ?reference ;
+    <https://w3id.org/peergraph/ontology#alignedOn> ?concept .
+}"""
 
 
 def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
@@ -96,12 +78,14 @@ def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
     found = norms(store, layout)
     names = labels(store)
     parent_of = parents(store, layout)
+    scope = scope_of(store, layout)
 
-    def rules(of: dict) -> list[Alignment]:
-        return [*_threshold_alignments(of, names), *_sibling_alignments(of, parent_of, names)]
+    def rules(of: dict, involving: URIRef | None = None) -> list[Alignment]:
+        return [*_threshold_alignments(of, names, involving, scope),
+                *_sibling_alignments(of, parent_of, names, involving, scope)]
 
     alignments = {}
-    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names)]:
+    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names, scope)]:
         alignments.setdefault(alignment.key, alignment)
     contested = under_readings(store, layout, found, alignments, rules, names)
     written = written_iris(layout)
@@ -109,6 +93,36 @@ def compute(store: ox.Store, layout: Layout) -> list[Alignment]:
                      rationale=with_readings(alignment.rationale, contested.get(key, ())))
              for key, alignment in alignments.items()]
     return sorted(named, key=lambda alignment: str(alignment.iri))
+
+
+def between(store: ox.Store, layout: Layout, a: URIRef, b: URIRef) -> list[Alignment]:
+    """The alignments the rules give for codes ``a`` and ``b`` alone, whatever the crosswalk's
+    scope: a pair it leaves out is computed when asked. The rules read only the two codes' norms;
+    each alignment between them depends on nothing else."""
+    found = {statement: norm for statement, norm in norms(store, layout).items() if norm.code in (a, b)}
+    names = labels(store)
+    parent_of = parents(store, layout)
+
+    def rules(of: dict, involving: URIRef | None = None) -> list[Alignment]:
+        return [*_threshold_alignments(of, names, involving), *_sibling_alignments(of, parent_of, names, involving)]
+
+    alignments = {}
+    for alignment in [*rules(found), *_protected_category_alignments(store, layout, names, Scope(frozenset({a})))]:
+        if {_code_of(alignment.focal, found, store), _code_of(alignment.reference, found, store)} == {a, b}:
+            alignments.setdefault(alignment.key, alignment)
+    contested = under_readings(store, layout, found, alignments, rules, names)
+    return sorted((replace(alignment, readings=contested.get(key, ()),
+                           rationale=with_readings(alignment.rationale, contested.get(key, ())))
+                   for key, alignment in alignments.items()), key=lambda alignment: str(alignment.iri))
+
+
+def _code_of(provision: URIRef, found: dict, store: ox.Store):
+    for norm in found.values():
+        if norm.provision == provision:
+            return norm.code
+    rows = select(store, "SELECT ?code WHERE { ?provision <https://w3id.org/peergraph/ontology#inCode> ?code }",
+                  {"provision": provision})
+    return rows[0]["code"] if rows else None
 
 
 def _ordered(a: Norm, b: Norm) -> tuple[Norm, Norm]:
@@ -124,132 +138,69 @@ def _decisive_concepts(found: dict[URIRef, Norm]) -> set:
     return decisive
 
 
-def _threshold_alignments(found: dict[URIRef, Norm], names: dict) -> list[Alignment]:
+def _norm_pairs(norms: list[Norm], involving: URIRef | None, scope: Scope):
+    """Every two norms of the list, or (``involving`` a provision) those where one is of that
+    provision; with reference codes, only those where one is of a reference code."""
+    if involving is not None:
+        return ((a, b) for a in norms if a.provision == involving for b in norms if b.provision != involving)
+    if not scope.references:
+        return combinations(norms, 2)
+    references = [norm for norm in norms if norm.code in scope.references]
+    others = [norm for norm in norms if norm.code not in scope.references]
+    return chain(combinations(references, 2), product(references, others))
+
+
+def _threshold_alignments(found: dict[URIRef, Norm], names: dict, involving: URIRef | None = None,
+                          scope: Scope = Scope()) -> list[Alignment]:
     by_concept = defaultdict(list)
     for norm in found.values():
         for concept in norm.concepts:
             by_concept[concept].append(norm)
+    measured = {id(norm) for norm in found.values() if norm.measures}
     alignments = []
     for concept in sorted(_decisive_concepts(found)):
         pairs = defaultdict(list)  # provisions pair → statement pairs
-        for a, b in combinations(by_concept[concept], 2):
+        for a, b in _norm_pairs(by_concept[concept], involving, scope):
             # Two norms without a number or an open measure on either side: nothing here decides them.
-            if a.code != b.code and (a.measures | b.measures):
+            if a.code != b.code and (id(a) in measured or id(b) in measured) and scope.wants(a.code, b.code):
                 focal, reference = _ordered(a, b)
                 pairs[focal.provision, reference.provision].append((focal, reference))
         for statement_pairs in pairs.values():
             same_kind = [(f, r) for f, r in statement_pairs if f.kind == r.kind]
             if same_kind:
                 focal, reference = sorted(same_kind, key=lambda p: (str(p[0].statement), str(p[1].statement)))[0]
-                alignments.append(_compare_thresholds(focal, reference, concept, names))
+                alignments.append(compare_thresholds(focal, reference, concept, names))
             else:
-                alignments.append(_compare_kinds(statement_pairs, concept, names))
+                alignments.append(compare_kinds(statement_pairs, concept, names))
     return alignments
 
 
-def _compare_thresholds(focal: Norm, reference: Norm, concept: URIRef, names: dict) -> Alignment:
-    measures = sorted(focal.measures | reference.measures)
-    vague = {**focal.vague, **reference.vague}
-    described = f"{_describe(focal, measures, names)}; {_describe(reference, measures, names)}"
-    if vague:
-        phrases = ", ".join(f'"{phrase}"' for phrase in sorted({phrase for phrase, _ in vague.values()}))
-        return Alignment(
-            focal.provision, reference.provision, PG.intersectsWith, concept,
-            f"{described}. Both are {_plural(focal, names)} on {names.get(concept, local_name(concept))}, but how far "
-            f"each reaches depends on {phrases}: the relationship needs judgment, and only 'intersects with' "
-            f"holds under every reading.",
-            rule=PG.thresholdComparison, vague_terms=tuple(sorted(vague)))
-    if focal.kind == PG.Duty and _numbers(focal) != _numbers(reference):
-        # A duty's number says what it demands ("two years of abstinence"), not when it applies:
-        # different demands are not sets of situations one inside the other.
-        return Alignment(
-            focal.provision, reference.provision, PG.intersectsWith, concept,
-            f"{described}: both are duties on {names.get(concept, local_name(concept))} but they demand different "
-            f"things, so each holds the specialist to something the other does not.",
-            rule=PG.thresholdComparison)
-    inner = [focal.thresholds.get(m, (UNBOUNDED, ""))[0] for m in measures]
-    outer = [reference.thresholds.get(m, (UNBOUNDED, ""))[0] for m in measures]
-    focal_within = all(o.contains(i) for i, o in zip(inner, outer)) and \
-        focal.conditions >= reference.conditions and focal.exceptions >= reference.exceptions
-    reference_within = all(i.contains(o) for i, o in zip(inner, outer)) and \
-        reference.conditions >= focal.conditions and reference.exceptions >= focal.exceptions
-    if focal_within and reference_within:
-        relationship, why = PG.equal, "they apply to the same values under the same conditions and exceptions"
-    elif focal_within:
-        relationship, why = PG.subsetOf, "every case the first reaches, the second reaches too, and more"
-    elif reference_within:
-        relationship, why = PG.supersetOf, "every case the second reaches, the first reaches too, and more"
-    elif not all(i.meets(o) for i, o in zip(inner, outer)):
-        relationship, why = PG.noRelationship, "the values to which they apply do not overlap"
-    else:
-        relationship, why = PG.intersectsWith, "each reaches cases the other does not"
-    return Alignment(focal.provision, reference.provision, relationship, concept, f"{described}: {why}.",
-                     rule=PG.thresholdComparison)
-
-
-def _numbers(norm: Norm) -> tuple:
-    return tuple(sorted((str(m), interval_) for m, (interval_, _) in norm.thresholds.items())), \
-        frozenset(norm.conditions), frozenset(norm.exceptions)
-
-
-def _compare_kinds(statement_pairs: list, concept: URIRef, names: dict) -> Alignment:
-    focal, reference = statement_pairs[0]
-    focal_kinds = sorted({_kind(f, names) for f, _ in statement_pairs})
-    reference_kinds = sorted({_kind(r, names) for _, r in statement_pairs})
-    vague = {}
-    for f, r in statement_pairs:
-        vague.update(f.vague)
-        vague.update(r.vague)
-    rationale = (f"{focal.label} states a {' and a '.join(focal_kinds)} on {names.get(concept, local_name(concept))}, "
-                 f"{reference.label} a {' and a '.join(reference_kinds)}: the situations overlap but the codes "
-                 f"answer them differently")
-    if vague:
-        rationale += "; which situations each reaches depends on " + ", ".join(
-            f'"{phrase}"' for phrase in sorted({phrase for phrase, _ in vague.values()}))
-    return Alignment(focal.provision, reference.provision, PG.intersectsWith, concept, rationale + ".",
-                     rule=PG.normTypeComparison, vague_terms=tuple(sorted(vague)))
-
-
-def _plural(norm: Norm, names: dict) -> str:
-    kind = _kind(norm, names)
-    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
-
-
-def _kind(norm: Norm, names: dict) -> str:
-    return names.get(norm.kind, local_name(norm.kind)).lower()
-
-
-def _describe(norm: Norm, measures: list, names: dict) -> str:
-    parts = []
-    for measure in measures:
-        if measure in norm.thresholds:
-            parts.append(f'{names.get(measure, local_name(measure))} "{norm.thresholds[measure][1]}"')
-        else:
-            open_ = [phrase for phrase, left in norm.vague.values() if left == measure]
-            parts.append(f"no number for {names.get(measure, local_name(measure))}"
-                         + (f' but "{open_[0]}"' if open_ else ""))
-    for label, circumstances in (("unless", norm.exceptions), ("only when", norm.conditions)):
-        if circumstances:
-            parts.append(f"{label} {' and '.join(sorted(names.get(c, local_name(c)) for c in circumstances))}")
-    return f"{norm.label} ({_kind(norm, names)}) sets {', '.join(parts) if parts else 'no limit'}"
-
-
-def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict) -> list[Alignment]:
-    """A number on a concept another code does not address, against its norms on sibling concepts."""
-    codes_on = defaultdict(set)
-    for norm in found.values():
+def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict,
+                        involving: URIRef | None = None, scope: Scope = Scope()) -> list[Alignment]:
+    """A number on a concept another code does not address, against its norms on sibling concepts
+    (only those with a norm of provision ``involving``, where given)."""
+    codes_on, on = defaultdict(set), defaultdict(list)
+    ordered = sorted(found.values(), key=lambda n: str(n.statement))
+    for norm in ordered:
         for concept in norm.concepts:
             codes_on[concept].add(norm.code)
+            on[concept].append(norm)
     alignments = []
-    for norm in sorted(found.values(), key=lambda n: str(n.statement)):
+    for norm in ordered:
         # "Two years after services end" against codes that speak only of persons served now.
         if PG.ElapsedTimeMeasure not in norm.measure_kinds:
             continue
         for concept in sorted(norm.concepts):
             siblings = {c for c, ps in parent_of.items() if c != concept and ps & parent_of.get(concept, set())}
-            for other in sorted(found.values(), key=lambda n: str(n.statement)):
+            # The norms on a sibling, each once and in the order of their statements.
+            candidates = sorted({id(o): o for c in siblings for o in on[c]}.values(), key=lambda n: str(n.statement))
+            for other in candidates:
                 shared = other.concepts & siblings
                 if other.code in codes_on[concept] or other.kind != norm.kind or not shared:
+                    continue
+                if involving is not None and involving not in (norm.provision, other.provision):
+                    continue
+                if not scope.wants(norm.code, other.code):
                     continue
                 focal, reference = _ordered(norm, other)
                 numbers = ", ".join(f'"{phrase}"' for _, phrase in norm.thresholds.values())
@@ -258,12 +209,12 @@ def _sibling_alignments(found: dict[URIRef, Norm], parent_of: dict, names: dict)
                     focal.provision, reference.provision, PG.noRelationship, concept,
                     f"{norm.label} sets {numbers} on {names.get(concept, local_name(concept))}, which "
                     f"{names.get(other.code, local_name(other.code))} does not address; {other.label} is a "
-                    f"{_kind(other, names)} on {sibling_labels} instead: no situation falls under both.",
+                    f"{kind(other, names)} on {sibling_labels} instead: no situation falls under both.",
                     rule=PG.siblingConceptComparison))
     return alignments
 
 
-def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict) -> list[Alignment]:
+def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict, scope: Scope) -> list[Alignment]:
     lists, code_of, short = defaultdict(set), {}, {}
     for row in select(store, rule_query(layout, "protected-category-lists")):
         lists[row["provision"]].add(row["category"])
@@ -271,7 +222,7 @@ def _protected_category_alignments(store: ox.Store, layout: Layout, names: dict)
         short[row["category"]] = str(row["categoryLabel"])
     alignments = []
     for a, b in combinations(sorted(lists), 2):
-        if code_of[a] == code_of[b]:
+        if code_of[a] == code_of[b] or not scope.wants(code_of[a], code_of[b]):
             continue
         focal, reference = sorted((a, b), key=lambda p: (str(code_of[p]), str(p)))
         mine, theirs = lists[focal], lists[reference]

@@ -148,8 +148,11 @@ def links(store: ox.Store, a_provisions: set[str], b_provisions: set[str]) -> li
     return found
 
 
-def compare(store: ox.Store, a: str, b: str) -> list[Row]:
-    """Code ``a`` against code ``b`` (IRIs), one row per concept either addresses, by concept label."""
+def compare(store: ox.Store, a: str, b: str, layout=None) -> list[Row]:
+    """Code ``a`` against code ``b`` (IRIs), one row per concept either addresses, by concept label.
+
+    Given the project's ``layout``, two codes the crosswalk's scope leaves out (neither is a
+    reference code) are aligned here, by the crosswalk's rules, as the graph would align them."""
     rows: dict[str, Row] = {}
     for side, code in (("a", a), ("b", b)):
         for concept, label, said in statements(store, code):
@@ -159,7 +162,11 @@ def compare(store: ox.Store, a: str, b: str) -> list[Row]:
                 listed.append(said)
     a_provisions = {s.provision for row in rows.values() for s in row.a}
     b_provisions = {s.provision for row in rows.values() for s in row.b}
-    for concept, link in links(store, a_provisions, b_provisions):
+    found = links(store, a_provisions, b_provisions)
+    if layout is not None:
+        from peergraph.crosswalk.scope import links_outside
+        found += links_outside(store, layout, a, b, a_provisions)
+    for concept, link in found:
         if concept in rows:
             rows[concept].links.append(link)
     for row in rows.values():

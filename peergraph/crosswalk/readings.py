@@ -99,20 +99,27 @@ def _given(read: _Read, group: str) -> None:
 
 
 def under_readings(store: ox.Store, layout: Layout, found: dict[URIRef, Norm], alignments: dict,
-                   rules: Callable[[dict], list], names: dict) -> dict[tuple, tuple[ReadingRelationship, ...]]:
+                   rules: Callable[..., list], names: dict) -> dict[tuple, tuple[ReadingRelationship, ...]]:
     """For each alignment (by key) whose relationship changes under a reading, the relationship
-    under each such reading. ``rules`` computes the alignments of a set of norms."""
+    under each such reading. ``rules`` computes the alignments of a set of norms (those with a norm of a
+    given provision, where given)."""
     changed = defaultdict(list)
+    keys_of = defaultdict(list)  # provision → the keys of the alignments it takes part in
+    for key in alignments:
+        keys_of[key[0]].append(key)
+        keys_of[key[1]].append(key)
     for reading, read in sorted(reading_norms(store, layout, found).items()):
         norms = dict(found)
         norms.pop(read.statement, None)
         if read.is_norm:
             norms[read.statement] = read.norm
+        # Reading one statement otherwise changes only alignments of its own provision:
+        # the rules compare those pairs alone.
         computed = {}
-        for alignment in rules(norms):
+        for alignment in rules(norms, read.norm.provision):
             computed.setdefault(alignment.key, alignment)
-        for key, alignment in alignments.items():
-            other = computed.get(key)
+        for key in keys_of[read.norm.provision]:
+            alignment, other = alignments[key], computed.get(key)
             if other is not None and other.relationship != alignment.relationship:
                 changed[key].append(ReadingRelationship(
                     reading, other.relationship,

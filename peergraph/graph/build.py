@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +22,13 @@ from peergraph.graph.derived import derived_labels, derived_texts, schema_index,
 from peergraph.graph.docs import inputs_digest, reusable
 from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
-from peergraph.graph.layout import CROSSWALK_GRAPH, VOCABULARY_GRAPH, Layout, code_graph_name
+from peergraph.graph.layout import VOCABULARY_GRAPH, Layout, code_graph_name
 from peergraph.graph.reasoning import entailments, read_schema
 from peergraph.output import staged_folder
 from peergraph.graph.release import release_prefixes, write_release
 from peergraph.graph.store import quads_of, select, store_of_parsed
-from peergraph.graph.validation import Problem, check_provenance, check_queries, check_shapes
+from peergraph.graph import crosswalk
+from peergraph.graph.validation import Problem, check_provenance, check_queries, check_shapes, queries_by_graph
 
 
 class ValidationFailed(PeergraphError):
@@ -42,7 +43,7 @@ class Built:
     """A checked, reasoned knowledge graph."""
 
     corpus: Corpus
-    triples: dict[str, set]  # each named graph's asserted and inferred triples
+    triples: Mapping[str, set]  # each named graph's asserted and inferred triples (``crosswalk.NamedGraphs``)
     store: ox.Store
     asserted: int
     inferred: int
@@ -74,22 +75,16 @@ def reason(corpus: Corpus) -> tuple[dict[str, set], int]:
     vocabulary_inferred = entailments(vocabulary, schema)
     base = vocabulary | vocabulary_inferred
     reasoned, inferred = {VOCABULARY_GRAPH: base}, len(vocabulary_inferred)
-    codes = [graph for name, graph in corpus.graphs.items() if name not in (VOCABULARY_GRAPH, CROSSWALK_GRAPH)]
+    codes = [graph for name, graph in corpus.graphs.items() if name != VOCABULARY_GRAPH]
     stated = set().union(*codes)
-    for name, graph in corpus.graphs.items():
+    for name, graph in corpus.graphs.items():  # the crosswalk is reasoned in the store: see ``check``
         if name == VOCABULARY_GRAPH:
             continue
         extra = entailments(graph, schema, closed=base)
-        if name == CROSSWALK_GRAPH:
-            # Only what follows about the alignments themselves: ranges would otherwise
-            # retype the codes' provisions here and double them in union-graph counts.
-            own = {subject for subject, _, _ in graph}
-            extra = {triple for triple in extra if triple[0] in own}
-        else:
-            # A later version's file names its code and the code's actors: what an earlier
-            # file already states or implies of them is not inferred again, for the same reason.
-            extra -= stated
-            stated |= extra
+        # A later version's file names its code and the code's actors: what an earlier file
+        # already states or implies of them is not inferred again (union-graph counts would double).
+        extra -= stated
+        stated |= extra
         inferred += len(extra)
         reasoned[name] = graph | extra
     return reasoned, inferred
@@ -121,6 +116,14 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
         reasoned, inferred = reason(corpus)
         # The asserted triples go in as parsed; only the inferred ones are converted.
         store = store_of_parsed(corpus.parsed)
+        crosswalk_triples = crosswalk.load(store, corpus)
+    with _timed(seconds, "validate"):  # the QC queries that read the graph as written, before anything is added
+        qc = queries_by_graph(layout.qc_queries)
+        problems = check_queries(corpus, {"asserted": store}, qc["asserted"])
+    with _timed(seconds, "reason"):
+        crosswalk_inferred = crosswalk.entailed(store, read_schema(corpus.vocabulary), reasoned[VOCABULARY_GRAPH])
+        inferred += len(crosswalk_inferred)
+        store.bulk_extend(crosswalk_inferred)
         store.bulk_extend(quads_of({name: reasoned[name] - corpus.graphs[name] for name in reasoned}))
     with _timed(seconds, "reason"):
         derived = derive(corpus, reasoned)
@@ -128,15 +131,16 @@ def check(layout: Layout, code_files: list[Path] | None = None) -> Built:
     with _timed(seconds, "validate"):
         # The shapes, the provenance check and the QC queries see the graph as released, with the
         # statement texts the build derives.
+        queried = sorted(problems + check_queries(corpus, {"reasoned": store}, qc["reasoned"]))
         problems = check_shapes(corpus, store, shapes)
         problems += check_provenance(corpus, store, layout.sources_dir)
-        stores = {"reasoned": store, "asserted": store_of_parsed(corpus.parsed)}
-        problems += check_queries(corpus, stores, layout.qc_queries)
+        problems += queried
     if problems:
         raise ValidationFailed(problems)
-    asserted = sum(len(graph) for graph in corpus.graphs.values())
+    asserted = sum(len(graph) for graph in corpus.graphs.values()) + crosswalk_triples
     drafts = {str(row["graph"]): int(row["count"]) for row in select(store, DRAFTS_QUERY)}
-    return Built(corpus, reasoned, store, asserted, inferred, seconds, derived, drafts)
+    triples = crosswalk.with_crosswalk(reasoned, store) if corpus.crosswalk else reasoned
+    return Built(corpus, triples, store, asserted, inferred, seconds, derived, drafts)
 
 
 # A page of the release made by a later stage: its path in the release, and how to make it.

@@ -86,7 +86,7 @@ def entailments(triples, schema: Schema, closed: frozenset | set = frozenset()) 
     by_predicate = defaultdict(list)
     for p, pairs in _joined(schema, closed).items():
         by_predicate[p] = list(pairs)
-    relevant = _join_predicates(schema)
+    relevant = join_predicates(schema)
     new: set[Triple] = set()
     for s, p, o in frontier:
         if p in relevant:
@@ -105,7 +105,7 @@ def entailments(triples, schema: Schema, closed: frozenset | set = frozenset()) 
     return new
 
 
-def _join_predicates(schema: Schema) -> set:
+def join_predicates(schema: Schema) -> set:
     """The properties property chains and transitivity join on: the only ones indexed."""
     return {p for _, first, second in schema.chains for p in (first, second)} | set(schema.transitive)
 
@@ -118,7 +118,7 @@ def _joined(schema: Schema, closed) -> dict:
     cached = _JOINED.get(id(closed))
     if cached is not None and cached[0] is closed and cached[1] is schema:
         return cached[2]
-    relevant = _join_predicates(schema)
+    relevant = join_predicates(schema)
     pairs = defaultdict(list)
     for s, p, o in closed:
         if p in relevant:

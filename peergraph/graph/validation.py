@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph
 from rdflib.namespace import SH
 
+from peergraph.errors import PeergraphError
 from peergraph.graph.corpus import Corpus
 from peergraph.graph.integrity import violations
 from peergraph.graph.sources import decode_source, join_fragments, normalize
@@ -107,10 +108,23 @@ def check_queries(corpus: Corpus, stores: dict[str, ox.Store], queries: list[Pat
     return sorted(problems)
 
 
+def queries_by_graph(paths: list[Path]) -> dict[str, list[Path]]:
+    """The QC queries by the graph they read: as written ("asserted", run before anything is
+    inferred into the store) or reasoned (the default)."""
+    found = defaultdict(list)
+    for path in paths:
+        graph = QCQuery.read(path).graph
+        if graph not in ("asserted", "reasoned"):
+            raise PeergraphError(f"{path}: its header names the graph {graph!r}; write '# graph: asserted' "
+                                 "or '# graph: reasoned' (the default).")
+        found[graph].append(path)
+    return found
+
+
 def _file_of_row(corpus: Corpus, row: dict) -> str:
     """The file defining the first term of the row whose origin is known."""
     for value in row.values():
-        if value in corpus.origin:
+        if corpus.defines(value):
             return corpus.file_of(value)
     return corpus.file_of(None)
 
