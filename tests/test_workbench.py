@@ -263,3 +263,23 @@ def test_the_offsets_link_shows_the_provision_marked_in_its_source(site):
     assert status == 200 and unescape(marked) == ("Specialists shall not accept gifts valued over $25 from individuals they "
                                                   "are providing services to without consulting their Peer Supervisor and "
                                                   "documenting the situation.")
+
+
+def test_compare_page_aligns_two_codes_the_scoped_crosswalk_leaves_out(built, project_copy):
+    """With data/crosswalk/reference-codes.txt naming only Illinois, the served comparison of
+    Connecticut and Virginia still shows the computed alignments the full crosswalk holds for them,
+    computed when asked."""
+    from peergraph.crosswalk.compare import code_iri, compare, comparison_csv
+    from peergraph.crosswalk.rdf import update
+    from peergraph.graph.build import check
+    from peergraph.graph.layout import Layout
+
+    connecticut, virginia = "connecticut-ccb-cprs", "virginia-dbhds-cprs"
+    full = comparison_csv(compare(built.store, code_iri(built.store, connecticut), code_iri(built.store, virginia)))
+    assert ",computed," in full
+    (project_copy / "data" / "crosswalk" / "reference-codes.txt").write_text("illinois-ncrs\n", encoding="utf-8")
+    copy = Layout(project_copy)
+    update(copy)
+    with serving(check(copy).store, copy, Settings(workers=1, time_limit=30)) as url:
+        status, text = get(f"{url}/compare?a={connecticut}&b={virginia}&format=csv")
+    assert status == 200 and text == full

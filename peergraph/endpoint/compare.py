@@ -40,7 +40,7 @@ def routes(endpoint, templates) -> list:
             result = similarity(store, a, b)
             return HTMLResponse(templates.get_template("similar.html.j2").render(
                 **context, result=result, a_label=known[a], b_label=known[b]))
-        rows = compare(store, a, b)
+        rows = compare(store, a, b, endpoint.layout)
         if params.get("format") == "csv":
             return Response(comparison_csv(rows), media_type="text/csv; charset=utf-8", headers={
                 "Content-Disposition": f'attachment; filename="compare-{a_name}-{b_name}.csv"'})
