@@ -348,6 +348,19 @@ def test_every_named_question_has_a_fact_test_here(layout):
     assert untested == []
 
 
+def test_crosswalk_alignments_of_one_code_or_one_pair(ask):
+    everything = ask("crosswalk-alignments")
+    virginia = ask("crosswalk-alignments", code="virginia-dbhds-cprs")
+    assert virginia and all(VA in (row["focalCode"], row["referenceCode"]) for row in virginia)
+    assert virginia == [row for row in everything if VA in (row["focalCode"], row["referenceCode"])]
+    pair = ask("crosswalk-alignments", code="virginia-dbhds-cprs", other="illinois-ncrs")
+    assert {(row["focalCode"], row["referenceCode"]) for row in pair} == {(IL, VA)}
+    gift = where(pair, focalLabel="Illinois NCRS V – b", referenceLabel="Virginia DBHDS CPRS Conduct 3")
+    assert [row["relationship"] for row in gift] == ["intersects with"]   # $25 against "significant value"
+    assert where(ask("crosswalk-alignments", code="illinois-ncrs", other="virginia-dbhds-cprs"),
+                 focalLabel="Illinois NCRS V – b") == gift               # either side may be the code asked
+
+
 def test_crosswalk_alignments(ask):
     rows = ask("crosswalk-alignments")
     gift = where(rows, focalLabel="Illinois NCRS V – b", referenceLabel="Virginia DBHDS CPRS Conduct 3")

@@ -9,7 +9,9 @@ Each ``.rq`` file opens with a header of comment lines that this module reads::
     # param: limit (text, default 10) — ...
 
 Between the parentheses, after the kind, ``default VALUE`` is bound when no value is given
-and ``example VALUE`` is a value that shows what to give (the served page fills it in).
+and ``example VALUE`` is a value that shows what to give (the served page fills it in);
+``optional`` means the question may be asked without it, its variable then left unbound
+(the question is written so that an unbound parameter stands for every value).
 A parameter's kind says how a value given as text becomes an RDF term: ``concept``
 (a slug, ``pgc:`` name or IRI of a shared concept), ``code`` (a code id such as
 ``illinois-ncrs``, or its IRI), ``iri``, or ``text`` (a plain literal). Values are
@@ -37,6 +39,7 @@ class Parameter:
     default: str | None = None
     kind: str = "text"
     example: str | None = None
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,28 +112,31 @@ def _parameter(path: Path, number: int, spec: str) -> Parameter:
     if not match:
         raise PeergraphError(
             f"{path}:{number}: cannot read the parameter {spec!r}; write '# param: NAME (KIND) — description'")
-    kind, default, example = None, None, None
+    kind, default, example, optional = None, None, None, False
     for part in filter(None, (p.strip() for p in (match.group("spec") or "").split(","))):
         if part.startswith("default"):
             default = part[len("default"):].strip(" =")
         elif part.startswith("example"):
             example = part[len("example"):].strip(" =") or None
+        elif part == "optional":
+            optional = True
         elif part in KINDS:
             kind = part
         else:
             raise PeergraphError(f"{path}:{number}: unknown parameter kind {part!r}; use one of {', '.join(KINDS)}, "
-                                 f"'default VALUE' or 'example VALUE'")
+                                 f"'optional', 'default VALUE' or 'example VALUE'")
     name = match.group("name")
     if kind is None:  # the brief form '# param: concept — …' names its kind by its name
         kind = name if name in ("concept", "code") else "text"
-    return Parameter(name, match.group("description").strip(), default, kind, example)
+    return Parameter(name, match.group("description").strip(), default, kind, example, optional)
 
 
 def listing(queries: list[NamedQuery]) -> str:
     """The library as JSON: name, title, description, parameters."""
     return json.dumps([
         {"name": q.name, "title": q.title, "description": q.description,
-         "parameters": [{"name": p.name, "kind": p.kind, "description": p.description, "default": p.default}
+         "parameters": [{"name": p.name, "kind": p.kind, "description": p.description, "default": p.default,
+                         "optional": p.optional}
                         for p in q.parameters],
          "file": q.path.name}
         for q in queries], indent=2)

@@ -84,6 +84,8 @@ def bindings_for(query: NamedQuery | None, params: dict[str, str] | None) -> dic
     bindings = {}
     for parameter in query.parameters:
         value = params.get(parameter.name, parameter.default)
+        if value is None and parameter.optional:
+            continue   # left unbound: the question then answers for every value
         if value is None:
             raise PeergraphError(
                 f"query {query.name!r} needs --param {parameter.name}=… ({parameter.description}); "
@@ -97,7 +99,9 @@ def _check_known(store: ox.Store, query: NamedQuery, bindings: dict) -> None:
     for parameter in query.parameters:
         if parameter.kind not in ("concept", "code"):
             continue
-        term = bindings[parameter.name]
+        term = bindings.get(parameter.name)
+        if term is None:   # an optional parameter left out
+            continue
         cls = "http://www.w3.org/2004/02/skos/core#Concept" if parameter.kind == "concept" \
             else "https://w3id.org/peergraph/ontology#Code"
         known = {row["x"].value for row in store.query(
