@@ -21,9 +21,10 @@ from rdflib import URIRef
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
+from peergraph.scenarios.compiled import CompiledShapes
 from peergraph.scenarios.interpretations import Contest, Interpretations
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
-from peergraph.scenarios.shapes import Result, read_shapes, run
+from peergraph.scenarios.shapes import Result, run
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
 
@@ -120,32 +121,87 @@ class Outcome:
         return any(v.verdict == "violates" for s in self.scenarios for v in s.codes)
 
 
+class Provisions(dict):
+    """Statement → the provision expressing it, fetched from the graph for the statements a check
+    names: reading all of them took seconds at 250 codes, and a check names a few."""
+
+    def __init__(self, kg: ox.Store):
+        super().__init__()
+        self.kg = kg
+
+    def fetch(self, statements) -> None:
+        wanted = sorted(_iris({str(statement) for statement in statements} - set(self)))
+        for start in range(0, len(wanted), 500):
+            values = " ".join(wanted[start:start + 500])
+            for row in select(self.kg, _STATEMENTS.replace("WHERE {", f"WHERE {{ VALUES ?statement {{ {values} }}", 1)):
+                self[str(row["statement"])] = Provision(
+                    str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])),
+                    str(row["statement"]), str(row["words"]))
+
+    def __missing__(self, statement: str) -> Provision:
+        self.fetch([statement])
+        return dict.__getitem__(self, statement)
+
+    def labels(self) -> "_Labels":
+        return _Labels(self)
+
+
+def _iris(texts) -> list[str]:
+    """Each text that is an IRI, written as SPARQL writes it (a shape may name a bad one: it is then unknown)."""
+    iris = []
+    for text in texts:
+        try:
+            iris.append(str(ox.NamedNode(text)))
+        except ValueError:
+            continue
+    return iris
+
+
+class _Labels:
+    """The label of each statement's provision, as ``Interpretations`` reads it."""
+
+    def __init__(self, provisions: Provisions):
+        self.provisions = provisions
+
+    def __getitem__(self, statement: str) -> str:
+        return self.provisions[statement].label
+
+
 class Checker:
     """The verdict shapes and the knowledge graph they read, loaded once for many checks."""
 
-    def __init__(self, layout: Layout, kg: ox.Store):
+    def __init__(self, layout: Layout, kg: ox.Store, release: Path | None = None):
+        """``release`` is a ``dist/`` folder whose compiled shapes (``compiled``) may spare parsing the
+        shapes files: each is used only where its file and the codes' prefixes are as they were."""
         self.layout, self.kg = layout, kg
-        self.shapes = read_shapes(layout.verdict_shapes, code_prefixes(kg))
+        compiled, prefixes = CompiledShapes(release), code_prefixes(kg)
+        self.shapes = compiled.shapes(layout.verdict_shapes, prefixes)
+        self.input_shapes = compiled.shapes(layout.scenario_input_shapes)
         self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
-        self.provision_of: dict[str, Provision] = {  # statement -> the provision expressing it
-            str(row["statement"]): Provision(str(row["provision"]), str(row["label"]), str(row["text"]),
-                                             code_id(str(row["code"])), str(row["statement"]), str(row["words"]))
-            for row in select(kg, _STATEMENTS)}
+        self.provision_of = Provisions(kg)  # statement -> the provision expressing it, looked up when needed
+        self.provision_of.fetch(shape.enforces for shape in self.shapes if shape.enforces)
         for shape in self.shapes:
             if (not shape.is_pattern and shape.enforces not in self.provision_of) or shape.verdict not in _BY_IRI:
                 raise PeergraphError(
                     f"{layout.verdict_shapes}: shape {shape.iri} must name a statement of a code (pg:enforces) "
                     f"or be a pattern (pg:checksStatements), and have pg:verdict pg:violates or "
                     f"pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
-        self.readings = Interpretations(layout, kg, code_prefixes(kg),
-                                        {s: p.label for s, p in self.provision_of.items()})
+        self.readings = Interpretations(layout, kg, prefixes, self.provision_of.labels(), compiled.shapes)
+        self.spent = False  # set by a check that read its scenarios into the graph's own store
 
-    def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
-        """Verdicts for every file that can be read, and every problem of every other file."""
+    def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False) -> Outcome:
+        """Verdicts for every file that can be read, and every problem of every other file.
+
+        ``in_place`` reads the scenarios into the graph's own store instead of a copy of it, for a
+        process that checks once (the command line): copying every quad was most of a check's time.
+        The Checker is then spent: its graph holds the scenarios."""
         unknown = sorted(set(codes or ()) - set(self.codes))
         if unknown:
             raise PeergraphError(f"unknown code {unknown[0]!r}; the codes are: {', '.join(self.codes)}.")
-        batch = read(paths, self.kg, self.layout.scenario_input_shapes)
+        if self.spent:
+            raise PeergraphError("this checker's graph already holds the scenarios of an earlier check.")
+        self.spent = in_place
+        batch = read(paths, self.kg, self.input_shapes, self.kg if in_place else None)
         outcome = self.judge(batch, codes)
         outcome.problems[:0] = batch.problems
         return outcome
@@ -169,6 +225,7 @@ class Checker:
                                        str(row["kind"] or "act"), str(row["label"]) if row["label"] else None)
             titles[scenario] = str(row["title"]) if row["title"] else None
         act_of = {node: act for scenario_acts in acts.values() for node, act in scenario_acts.items()}
+        self.provision_of.fetch({result.statement for result in results} | {statement for _, _, statement in applies})
         findings = defaultdict(list)  # (act, code) -> findings
         for result in results:
             provision = self.provision_of.get(result.statement)
