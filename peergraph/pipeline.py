@@ -11,10 +11,11 @@ from pathlib import Path
 
 from peergraph.graph.build import Built, build as build_graph
 from peergraph.graph.layout import Layout
+from peergraph.scenarios.compiled import RELEASE_FILE, compiled_shapes
 from peergraph.scenarios.reference import scenario_reference
 
 # Release pages that consumers of the graph make: path in the release → function of (layout, store).
-DOCUMENTS = (("docs/scenario-vocabulary.html", scenario_reference),)
+DOCUMENTS = (("docs/scenario-vocabulary.html", scenario_reference), (RELEASE_FILE, compiled_shapes))
 
 
 def build(layout: Layout, dist: Path | None = None, include_drafts: bool = False) -> tuple[Built, list[Path]]:

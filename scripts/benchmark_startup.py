@@ -2,12 +2,17 @@
 whole process, against importing rdflib and pyoxigraph (what any RDF tool in Python pays).
 
 For each --codes N a corpus is made (this checkout's codes with --codes 5, else a synthetic
-corpus) and built once, so that `check` reads the release as a user's would; then each
-command runs --runs times and the median CPU time (user + system) is printed with its ratio
-to the import. Targets: --help ≤ 1.5×, one check ≤ 2×. --profile prints where one check's
-time goes (cProfile, top 15 by own time). Not a test: it reports figures.
+corpus) and built once, so that `check` reads the release as a user's would (--project DIR
+times an already built project instead); then each command runs --runs times, after one run
+that warms the bytecode cache (kept in a temporary folder, so that no checkout is written to;
+a user's installation has its bytecode compiled), and the median CPU time (user + system) is
+printed with its ratio to the import. --peergraph times the commands of other checkouts too,
+on the same corpus, in the same run. Targets: --help ≤ 1.5×, one check ≤ 2×. --profile prints
+where one check's time goes (cProfile, top 15 by own time), for each checkout. Not a test: it
+reports figures.
 
-    python scripts/benchmark_startup.py --codes 5 250 [--runs 5] [--profile]
+    python scripts/benchmark_startup.py --codes 5 250 [--runs 5] [--profile] [--project DIR]
+        [--peergraph OTHER_CHECKOUT ...]
 """
 
 from __future__ import annotations
@@ -30,14 +35,23 @@ from scripts.make_synthetic_corpus import make_corpus  # noqa: E402
 SCENARIO = "gifts.ttl"   # one file of data/scenarios/, copied into every corpus
 
 
-def cpu(command: list[str], cwd: Path, runs: int) -> float:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+BYTECODE = tempfile.mkdtemp(prefix="peergraph-bytecode-")
+
+
+def environment(checkout: Path) -> dict:
+    settings = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONPYCACHEPREFIX": BYTECODE}
+    settings.pop("PYTHONDONTWRITEBYTECODE", None)
+    return settings
+
+
+def cpu(command: list[str], cwd: Path, runs: int, checkout: Path = ROOT) -> float:
     timings = []
-    for _ in range(runs):
-        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL,
+    for run in range(runs + 1):
+        process = subprocess.Popen(command, cwd=cwd, env=environment(checkout), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         _, _, usage = os.wait4(process.pid, 0)
-        timings.append(usage.ru_utime + usage.ru_stime)
+        if run:  # the first run compiles the bytecode
+            timings.append(usage.ru_utime + usage.ru_stime)
     return statistics.median(timings)
 
 
@@ -56,29 +70,45 @@ def main() -> None:
     parser.add_argument("--codes", type=int, nargs="+", default=[5])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print a cProfile top 15 of one check")
+    parser.add_argument("--project", type=Path, help="a built project folder to time, instead of making corpora")
+    parser.add_argument("--peergraph", type=Path, nargs="*", default=[], help="other checkouts to time as well")
     args = parser.parse_args()
     python = sys.executable
+    checkouts = [ROOT, *(path.resolve() for path in args.peergraph)]
     base = cpu([python, "-c", "import rdflib, pyoxigraph"], ROOT, args.runs)
-    helped = cpu([python, "-m", "peergraph.cli", "--help"], ROOT, args.runs)
     print(f"median CPU seconds of {args.runs} processes")
-    print(f"{'import rdflib + pyoxigraph':<34} {base:>7.3f}  1.0×")
-    print(f"{'peergraph --help':<34} {helped:>7.3f} {helped / base:>4.1f}×  (target 1.5×)")
+    print(f"{'import rdflib + pyoxigraph':<44} {base:>7.3f}  1.0×")
+    for checkout in checkouts:
+        helped = cpu([python, "-m", "peergraph.cli", "--help"], ROOT, args.runs, checkout)
+        print(f"{f'peergraph --help ({checkout.name})':<44} {helped:>7.3f} {helped / base:>4.1f}×  (target 1.5×)")
+    if args.project:
+        time_checks(args.project.resolve(), None, checkouts, base, args)
+        return
     for codes in args.codes:
         with tempfile.TemporaryDirectory() as folder:
             project = make_corpus(Path(folder) / "corpus", codes)
             subprocess.run([python, "-m", "peergraph.cli", "--root", str(project), "build"], cwd=project,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, stdout=subprocess.DEVNULL)
-            scenario = one_scenario(project)
-            command = [python, "-m", "peergraph.cli", "--root", str(project), "check", str(scenario)]
-            checked = cpu(command, project, args.runs)
-            print(f"{f'check one scenario, {codes} codes':<34} {checked:>7.3f} {checked / base:>4.1f}×  (target 2×)")
-            if args.profile:
-                profile = Path(folder) / "check.prof"
-                subprocess.run([python, "-m", "cProfile", "-o", str(profile), "-m", "peergraph.cli", "--root",
-                                str(project), "check", str(scenario)], cwd=project,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
-                import pstats
-                pstats.Stats(str(profile)).sort_stats("tottime").print_stats(15)
+                           env=environment(ROOT), check=True, stdout=subprocess.DEVNULL)
+            time_checks(project, codes, checkouts, base, args)
+
+
+def time_checks(project: Path, codes: int | None, checkouts: list[Path], base: float, args) -> None:
+    codes = codes or len(list((project / "data" / "codes").glob("*.ttl")))
+    scenario = one_scenario(project)
+    command = [sys.executable, "-m", "peergraph.cli", "--root", str(project), "check", str(scenario)]
+    for checkout in checkouts:
+        checked = cpu(command, project, args.runs, checkout)
+        what = f"check one scenario, {codes} codes ({checkout.name})"
+        print(f"{what:<44} {checked:>7.3f} {checked / base:>4.1f}×  (target 2×)")
+    if not args.profile:
+        return
+    import pstats
+    for checkout in checkouts:
+        profile = Path(BYTECODE) / f"check-{codes}.prof"
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), *command[1:]], cwd=project,
+                       env=environment(checkout), stdout=subprocess.DEVNULL)
+        print(f"\ncProfile of one check, {codes} codes, {checkout}:")
+        pstats.Stats(str(profile)).sort_stats("tottime").print_stats(15)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def make_corpus(out: Path, codes: int, crosswalk: bool = True, reference_codes: 
     for folder in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / folder, out / folder, dirs_exist_ok=True)
     data = out / "data"
-    for folder in ("sources", "scenarios"):
+    for folder in ("sources", "scenarios", "readings"):
         shutil.copytree(ROOT / "data" / folder, data / folder, dirs_exist_ok=True)
     for name in ("concepts.ttl", "references.ttl"):
         shutil.copy(ROOT / "data" / name, data / name)

@@ -5,6 +5,7 @@ their type's lexical form and normalized, and the terms the input checks need ga
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -12,13 +13,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from peergraph.graph.layout import BASE
+from peergraph.graph.layout import BASE, GRAPH_BASE
 from peergraph.namespaces import CODE_BASE, PREFIXES
 
 PG = PREFIXES["pg"]
 XSD = PREFIXES["xsd"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 SCENARIO_BASE = BASE + "scenario/"
+SCENARIO_GRAPH_BASE = GRAPH_BASE + "scenario/"  # the named graph of each scenario file
 # Namespaces whose terms must exist in the knowledge graph: a misspelling there is an error.
 CHECKED_NAMESPACES = (PG, PREFIXES["pgc"], CODE_BASE)
 # An IRI minted by a file (not a term of the knowledge graph) is renamed into the file's
@@ -67,7 +69,7 @@ class FileGraph:
     into the file's own space (terms of the knowledge graph stay as they are), numbers
     normalized, and the terms the checks need gathered."""
 
-    def __init__(self, path: Path, known: frozenset[str]):
+    def __init__(self, path: Path, known: Container[str]):
         self.prefix, self.known = f"{SCOPE_PREFIX}{slug(path)}:", known
         self.renamed: dict[str, ox.NamedNode] = {}
         self.renames = False

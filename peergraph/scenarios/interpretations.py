@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
@@ -106,7 +107,8 @@ class Contest:
 class Interpretations:
     """The readings of the knowledge graph and the shapes that check the non-encoded ones."""
 
-    def __init__(self, layout: Layout, kg: ox.Store, prefixes: dict[str, str], provision_label: dict[str, str]):
+    def __init__(self, layout: Layout, kg: ox.Store, prefixes: dict[str, str], provision_label: dict[str, str],
+                 read: Callable[[Path, dict], list[Shape]] = read_shapes):
         self.readings: dict[str, Reading] = {}
         self.of_statement: dict[str, list[Reading]] = defaultdict(list)
         for row in select(kg, _READINGS):
@@ -119,7 +121,7 @@ class Interpretations:
         self.provision_label = provision_label
         self.shapes: list[Shape] = []
         if layout.reading_shapes.is_file():
-            self.shapes = read_shapes(layout.reading_shapes, prefixes)
+            self.shapes = read(layout.reading_shapes, prefixes)
         for shape in self.shapes:
             reading = self.readings.get(shape.enforces or "")
             if reading is None or reading.encoded or shape.verdict not in _VERDICT_OF:

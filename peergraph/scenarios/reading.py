@@ -25,14 +25,14 @@ from peergraph.errors import PeergraphError
 from peergraph.graph.context import CONTEXT_IRI, json_context
 from peergraph.graph.layout import GRAPH_BASE
 from peergraph.graph.store import to_ox
-from peergraph.scenarios.file_graph import SCENARIO_BASE, SCOPE_PREFIX, as_written
+from peergraph.scenarios.file_graph import SCENARIO_BASE, SCENARIO_GRAPH_BASE, SCOPE_PREFIX, as_written
 from peergraph.scenarios.file_graph import FileGraph, slug
+from peergraph.scenarios.shapes import Shape
 from peergraph.scenarios.input_problems import file_problems, input_problems, known_terms, line_of
 
 __all__ = ["MAX_FILE_BYTES", "SCENARIO_GRAPH_BASE", "SCOPE_PREFIX", "SUFFIXES", "Batch", "as_written", "read",
            "scenario_files"]
 
-SCENARIO_GRAPH_BASE = GRAPH_BASE + "scenario/"
 SUFFIXES = (".ttl", ".json", ".jsonld")
 # Larger files are refused before they are parsed: reading takes about 30 times a file's
 # size in memory. 10 MB holds some 25,000 scenarios; split larger batches into several files.
@@ -89,13 +89,16 @@ def scenario_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
     return list(once.values()), problems
 
 
-def read(paths: list[Path], kg: ox.Store, input_shapes: Path) -> Batch:
+def read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], store: ox.Store | None = None) -> Batch:
     """Parse and check scenario files, collecting every problem of every file.
 
-    Files with a problem are left out of the batch's store; the rest are ready to judge.
+    Files with a problem are left out of the batch's store; the rest are ready to judge. The
+    batch's store is ``store`` where given (``kg`` itself, for one check per process), else a copy of ``kg``.
     """
-    batch = Batch(ox.Store())
-    batch.store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
+    if store is None:
+        store = ox.Store()
+        store.bulk_extend(kg)
+    batch = Batch(store)
     files, batch.problems = scenario_files(paths)
     known = known_terms(kg)
     context: list[dict] = []  # made once, when the first JSON file needs it

@@ -21,9 +21,11 @@ from rdflib import URIRef
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
+from peergraph.scenarios.compiled import CompiledShapes
 from peergraph.scenarios.interpretations import Contest, Interpretations
+from peergraph.scenarios.provisions import Provision, Provisions, code_id
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
-from peergraph.scenarios.shapes import Result, read_shapes, run
+from peergraph.scenarios.shapes import Result, run
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
 
@@ -32,15 +34,6 @@ VERDICTS = ("violates", "needs judgment", "complies", "not addressed")  # graves
 _GRAVITY = {name: rank for rank, name in enumerate(VERDICTS)}
 _BY_IRI = {PG + "violates": "violates", PG + "needsJudgment": "needs judgment"}
 
-_STATEMENTS = """
-PREFIX pg: <https://w3id.org/peergraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?statement ?provision ?label ?text ?words ?code WHERE {
-  ?provision pg:expresses ?statement ; rdfs:label ?label ; pg:verbatimText ?text ;
-             pg:inVersion/pg:versionOf ?code .
-  ?statement pg:verbatimText ?words .
-}
-"""
 _CODES = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
 _ACTS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
@@ -56,10 +49,6 @@ SELECT ?graph ?scenario ?act ?kind ?label ?title WHERE {
 _BOUND = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?scenario ?code WHERE { ?scenario pg:boundBy ?code }"
 
 
-def code_id(iri: str) -> str:
-    return local_name(iri)
-
-
 @dataclass(frozen=True)
 class Act:
     """An act of a scenario: its IRI as written (None for a blank node), kind and label."""
@@ -68,18 +57,6 @@ class Act:
     iri: str | None
     kind: str  # the label of its class, e.g. "gift accepted"
     label: str | None  # the rdfs:label the scenario gives it, if any
-
-
-@dataclass(frozen=True)
-class Provision:
-    """The provision a shape's statement belongs to; ``words`` are the words of it the statement rests on."""
-
-    iri: str
-    label: str
-    text: str
-    code: str  # code id
-    statement: str = ""
-    words: str = ""
 
 
 @dataclass
@@ -123,29 +100,38 @@ class Outcome:
 class Checker:
     """The verdict shapes and the knowledge graph they read, loaded once for many checks."""
 
-    def __init__(self, layout: Layout, kg: ox.Store):
+    def __init__(self, layout: Layout, kg: ox.Store, release: Path | None = None):
+        """``release`` is a ``dist/`` folder whose compiled shapes (``compiled``) may spare parsing the
+        shapes files: each is used only where its file and the codes' prefixes are as they were."""
         self.layout, self.kg = layout, kg
-        self.shapes = read_shapes(layout.verdict_shapes, code_prefixes(kg))
+        compiled, prefixes = CompiledShapes(release), code_prefixes(kg)
+        self.shapes = compiled.shapes(layout.verdict_shapes, prefixes)
+        self.input_shapes = compiled.shapes(layout.scenario_input_shapes)
         self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
-        self.provision_of: dict[str, Provision] = {  # statement -> the provision expressing it
-            str(row["statement"]): Provision(str(row["provision"]), str(row["label"]), str(row["text"]),
-                                             code_id(str(row["code"])), str(row["statement"]), str(row["words"]))
-            for row in select(kg, _STATEMENTS)}
+        self.provision_of = Provisions(kg)  # statement -> the provision expressing it, looked up when needed
+        self.provision_of.fetch(shape.enforces for shape in self.shapes if shape.enforces)
         for shape in self.shapes:
             if (not shape.is_pattern and shape.enforces not in self.provision_of) or shape.verdict not in _BY_IRI:
                 raise PeergraphError(
                     f"{layout.verdict_shapes}: shape {shape.iri} must name a statement of a code (pg:enforces) "
                     f"or be a pattern (pg:checksStatements), and have pg:verdict pg:violates or "
                     f"pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
-        self.readings = Interpretations(layout, kg, code_prefixes(kg),
-                                        {s: p.label for s, p in self.provision_of.items()})
+        self.readings = Interpretations(layout, kg, prefixes, self.provision_of.labels(), compiled.shapes)
+        self.spent = False  # set by a check that read its scenarios into the graph's own store
 
-    def check(self, paths: list[Path], codes: list[str] | None = None) -> Outcome:
-        """Verdicts for every file that can be read, and every problem of every other file."""
+    def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False) -> Outcome:
+        """Verdicts for every file that can be read, and every problem of every other file.
+
+        ``in_place`` reads the scenarios into the graph's own store instead of a copy of it, for a
+        process that checks once (the command line): copying every quad was most of a check's time.
+        The Checker is then spent: its graph holds the scenarios."""
         unknown = sorted(set(codes or ()) - set(self.codes))
         if unknown:
             raise PeergraphError(f"unknown code {unknown[0]!r}; the codes are: {', '.join(self.codes)}.")
-        batch = read(paths, self.kg, self.layout.scenario_input_shapes)
+        if self.spent:
+            raise PeergraphError("this checker's graph already holds the scenarios of an earlier check.")
+        self.spent = in_place
+        batch = read(paths, self.kg, self.input_shapes, self.kg if in_place else None)
         outcome = self.judge(batch, codes)
         outcome.problems[:0] = batch.problems
         return outcome
@@ -169,6 +155,7 @@ class Checker:
                                        str(row["kind"] or "act"), str(row["label"]) if row["label"] else None)
             titles[scenario] = str(row["title"]) if row["title"] else None
         act_of = {node: act for scenario_acts in acts.values() for node, act in scenario_acts.items()}
+        self.provision_of.fetch({result.statement for result in results} | {statement for _, _, statement in applies})
         findings = defaultdict(list)  # (act, code) -> findings
         for result in results:
             provision = self.provision_of.get(result.statement)
