@@ -314,7 +314,7 @@ def test_command_formats_json_and_a_shacl_report(tmp_path):
     report = Graph().parse(data=run_cli("check", str(path), "-f", "turtle").stdout, format="turtle")
     assert (None, SH.conforms, None) in report
     shapes = {str(o) for o in report.objects(None, SH.sourceShape)}
-    assert "https://w3id.org/peergraph/shapes/verdicts#il-V-b-violation" in shapes
+    assert "https://w3id.org/peergraph/shapes/verdicts#threshold-violation" in shapes
     out = tmp_path / "verdicts.json"
     assert run_cli("check", str(path), "-f", "json", "-o", str(out)).returncode == 1
     assert json.loads(out.read_text(encoding="utf-8"))["scenarios"]
