@@ -198,7 +198,7 @@ def test_json_findings_name_their_act(checker, tmp_path):
 """)
     [scenario] = json.loads(as_json(checker.check([path], ["illinois-ncrs"])))["scenarios"]
     [illinois] = scenario["verdicts"]
-    [finding] = [f for f in illinois["findings"] if "over the threshold of 25 USD" in f["message"]]
+    [finding] = [f for f in illinois["findings"] if "which is greater than 25 USD" in f["message"]]
     assert finding["act"] == {"iri": "https://w3id.org/peergraph/scenario/two-acts#card",
                               "kind": "gift accepted", "label": "a $40 gift card"}
 
