@@ -143,7 +143,7 @@ def test_a_gift_over_the_illinois_threshold_cites_the_provision_and_the_numbers(
     [finding] = illinois.findings
     assert finding.provision.label == "Illinois NCRS V – b"
     assert finding.provision.text.startswith("Specialists shall not accept gifts valued over $25")
-    assert "gift valued 40 USD is over the threshold of 25 USD" in finding.message
+    assert 'gift value of 40 USD, which is greater than 25 USD ("valued over $25")' in finding.message
     assert verdicts["virginia-dbhds-cprs"].verdict == "needs judgment"
     assert '"significant value"' in verdicts["virginia-dbhds-cprs"].findings[0].message
     assert verdicts["sud-cprss-cprm"].verdict == "not addressed"
@@ -314,7 +314,7 @@ def test_command_formats_json_and_a_shacl_report(tmp_path):
     report = Graph().parse(data=run_cli("check", str(path), "-f", "turtle").stdout, format="turtle")
     assert (None, SH.conforms, None) in report
     shapes = {str(o) for o in report.objects(None, SH.sourceShape)}
-    assert "https://w3id.org/peergraph/shapes/verdicts#il-V-b-violation" in shapes
+    assert "https://w3id.org/peergraph/shapes/verdicts#threshold-violation" in shapes
     out = tmp_path / "verdicts.json"
     assert run_cli("check", str(path), "-f", "json", "-o", str(out)).returncode == 1
     assert json.loads(out.read_text(encoding="utf-8"))["scenarios"]
@@ -342,8 +342,9 @@ def test_coverage_lists_every_duty_and_prohibition_with_a_shape_or_a_reason(layo
     for row in rows:
         assert bool(row["shapes"]) != bool(row["reason"]), f"{row['statement']} needs exactly one of shape, reason"
     by_statement = {row["statement"]: row for row in rows}
-    assert by_statement[expand("il:V-b-s1")]["shapes"] == ["il-V-b-currency-judgment", "il-V-b-judgment",
-                                                             "il-V-b-violation"]
+    # Illinois V – b ("gifts valued over $25 … without consulting their Peer Supervisor") is read from its data.
+    assert by_statement[expand("il:V-b-s1")]["patterns"] == ["threshold-exception-judgment", "threshold-shortfall-violation",
+                                                               "threshold-unit-judgment", "threshold-violation"]
     assert "recovery first" in by_statement[expand("il:I-a-s1")]["reason"]
     counts = defaultdict(int)
     for row in rows:

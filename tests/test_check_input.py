@@ -76,7 +76,7 @@ def test_findings_are_not_repeated_when_files_repeat_a_scenario(checker, tmp_pat
     for scenario in outcome.scenarios:
         illinois = {v.code: v for v in scenario.codes}["illinois-ncrs"]
         [finding] = illinois.findings
-        assert "gift valued 40 USD is over the threshold of 25 USD" in finding.message
+        assert 'gift value of 40 USD, which is greater than 25 USD ("valued over $25")' in finding.message
 
 
 def test_a_file_named_twice_is_read_once(checker, tmp_path):
@@ -174,7 +174,7 @@ def test_the_command_prints_the_good_files_verdicts_and_exits_2(tmp_path):
     earlier = write(tmp_path, "verdicts.json", "earlier verdicts\n")
     result = run_cli("check", str(folder), "--code", "illinois-ncrs", "-o", str(earlier))
     assert result.returncode == 2
-    assert "Illinois NCRS V – b: gift valued 40 USD is over the threshold of 25 USD" in result.stdout
+    assert "Illinois NCRS V – b: gift accepted with a gift value of 40 USD, which is greater than 25 USD" in result.stdout
     assert f"{folder / 'empty.ttl'}: the file is empty" in result.stderr
     assert earlier.read_text(encoding="utf-8") == "earlier verdicts\n"  # a failed run leaves it as it was
 
@@ -198,7 +198,7 @@ def test_json_findings_name_their_act(checker, tmp_path):
 """)
     [scenario] = json.loads(as_json(checker.check([path], ["illinois-ncrs"])))["scenarios"]
     [illinois] = scenario["verdicts"]
-    [finding] = [f for f in illinois["findings"] if "over the threshold of 25 USD" in f["message"]]
+    [finding] = [f for f in illinois["findings"] if "which is greater than 25 USD" in f["message"]]
     assert finding["act"] == {"iri": "https://w3id.org/peergraph/scenario/two-acts#card",
                               "kind": "gift accepted", "label": "a $40 gift card"}
 

@@ -138,9 +138,9 @@ def test_no_shapes_file_restates_a_code_namespace(layout, built, declared):
         text = path.read_text(encoding="utf-8")
         assert not [ns for ns in declared.values() if ns in text], f"{path.name} restates a code's namespace"
     shapes = read_shapes(layout.verdict_shapes, code_prefixes(built.store))
-    gift = next(s for s in shapes if s.iri.endswith("#il-V-b-violation"))
-    assert f"PREFIX il: <{CODE}illinois-ncrs/>" in gift.check_query
-    assert gift.enforces == CODE + "illinois-ncrs/V-b-s1"
+    report = next(s for s in shapes if s.iri.endswith("#il-IV-c-violation"))
+    assert f"PREFIX il: <{CODE}illinois-ncrs/>" in report.check_query
+    assert report.enforces == CODE + "illinois-ncrs/IV-c-s1"
 
 
 def test_a_shapes_file_naming_a_prefix_no_code_declares_is_an_error_naming_its_line(project_copy):

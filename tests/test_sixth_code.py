@@ -172,18 +172,28 @@ def test_scenarios_are_checked_against_the_sixth_code(sixth, outputs):
     scenario = outputs / "gift-40.ttl"
     scenario.write_text(GIFT_OF_40, encoding="utf-8")
     [checked] = Checker(layout, built.store).check([scenario]).scenarios
-    verdicts = {v.code: v.verdict for v in checked.codes}
-    assert verdicts[SIXTH] == "not addressed"  # no verdict shape enforces its rules
-    assert verdicts["illinois-ncrs"] == "violates"  # over $25, supervisor not consulted
+    verdicts = {v.code: v for v in checked.codes}
+    # No shape names the sixth code: the threshold pattern reads "valued over $10" from its data.
+    assert verdicts[SIXTH].verdict == "violates"
+    [finding] = verdicts[SIXTH].findings
+    assert finding.provision.iri == TL + "item-2" and "gift value of 40 USD, which is greater than 10 USD" in finding.message
+    assert verdicts["illinois-ncrs"].verdict == "violates"  # over $25, supervisor not consulted
+    under = outputs / "gift-10.ttl"
+    under.write_text(GIFT_OF_40.replace("gift-40", "gift-10").replace("pg:amount 40", "pg:amount 10"), encoding="utf-8")
+    [checked] = Checker(layout, built.store).check([under]).scenarios
+    assert {v.code: v.verdict for v in checked.codes}[SIXTH] == "complies"  # $10 is not over $10
 
 
 def test_coverage_takes_the_sixth_codes_reasons_from_its_data(sixth):
     layout, built = sixth
     rows = {row["statement"]: row for row in coverage(layout, built.store)}
     assert "with respect and dignity" in rows[TL + "item-1-s1"]["reason"]
+    assert rows[TL + "item-2-s1"]["patterns"] == ["threshold-exception-judgment", "threshold-shortfall-violation",
+                                                  "threshold-unit-judgment",
+                                                  "threshold-violation"]
     assert {statement for statement in rows if statement.startswith(TL)} == \
         {TL + "item-1-s1", TL + "item-2-s1", TL + "item-3-s1"}
-    assert rows[CODE + "illinois-ncrs/V-b-s1"]["shapes"]  # the other codes' shapes still apply
+    assert rows[CODE + "illinois-ncrs/V-b-s1"]["shapes"]  # the other codes' statements are still checked
 
 
 def test_nothing_outside_data_was_edited(sixth, project):
