@@ -8,6 +8,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace, URIRef
@@ -20,6 +21,7 @@ from peergraph.scenarios.coverage import coverage
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
+from peergraph.scenarios import parts
 from peergraph.scenarios.reading import read
 from peergraph.scenarios.shapes import shapes_graph
 from peergraph.scenarios.verdicts import Checker
@@ -361,3 +363,17 @@ def test_a_shape_quotes_only_the_vague_term_it_means(examples):
     boundaries = [f.message for f in examples["dual-unavoidable-disclosed", "north-carolina-cpss"].findings]
     assert len(boundaries) == 1 and 'asks for "appropriate boundaries"' in boundaries[0]
     assert 'turns on "unavoidable"' not in boundaries[0]
+
+
+def test_the_examples_judged_three_scenarios_at_a_time_get_the_verdicts_of_one_judgment(
+        checker, example_batch, example_outcome, monkeypatch):
+    seen = []
+    monkeypatch.setattr(parts, "PART_SIZE", 3)
+    original = parts._judged
+    monkeypatch.setattr(parts, "_judged", lambda store, part, work: seen.append(part) or original(store, part, work))
+    from peergraph.scenarios.verdicts import as_json
+    in_parts = checker.judge(example_batch)
+    assert len(seen) > 10                                 # it was judged in parts
+    assert as_json(in_parts) == as_json(example_outcome)
+    assert sum(1 for _ in example_batch.store) == sum(1 for _ in checker.kg) + sum(     # every quad is back
+        len(list(example_batch.store.quads_for_pattern(None, None, None, ox.NamedNode(g)))) for g in example_batch.files)

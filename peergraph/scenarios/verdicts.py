@@ -23,6 +23,7 @@ from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.scenarios.compiled import CompiledShapes
 from peergraph.scenarios.interpretations import Contest, Interpretations
+from peergraph.scenarios.parts import in_parts
 from peergraph.scenarios.provisions import Provision, Provisions, code_id
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
 from peergraph.scenarios.shapes import Result, run
@@ -137,10 +138,16 @@ class Checker:
         return outcome
 
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
-        results, applies = run(batch.store, self.shapes)
+        results, applies, reading_results, reading_applies = [], set(), [], set()
+        for (found, applied), (read_found, read_applied) in in_parts(
+                batch.store, batch.files, lambda store: (run(store, self.shapes), self.readings.run(store))):
+            results += found
+            applies |= applied
+            reading_results += read_found
+            reading_applies |= read_applied
         outcome = Outcome([], [_as_written(r) for r in results] if batch.renames else results)
         outcome.scenarios = self._verdicts(batch, results, applies, codes, outcome.problems,
-                                           self.readings.run(batch.store))
+                                           (reading_results, reading_applies))
         return outcome
 
     def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems,
