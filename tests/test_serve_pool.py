@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -344,3 +345,26 @@ def test_the_heatmap_is_drawn_without_matplotlib_in_the_server(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
+
+
+def test_a_query_running_as_the_server_stops_is_told_so(built, layout, monkeypatch):
+    """Stopping the server stops the workers first: a query in flight gets a 503 saying why, not
+    an error from the web server cancelling it."""
+    from peergraph.endpoint.server import serving
+    from peergraph.endpoint.service import Settings
+
+    sent = threading.Event()
+    execute_async = Pool.execute_async
+
+    async def noted(self, job):
+        sent.set()
+        return await execute_async(self, job)
+
+    monkeypatch.setattr(Pool, "execute_async", noted)
+    with ThreadPoolExecutor(1) as requests:
+        with serving(built.store, layout, Settings(time_limit=30.0)) as url:
+            asked = requests.submit(httpx.post, url + "/sparql", data={"query": CARTESIAN}, timeout=60)
+            _until(sent.is_set, "the query reaching the pool")
+        response = asked.result(timeout=60)
+    assert response.status_code == 503
+    assert "the server is stopping" in response.text
