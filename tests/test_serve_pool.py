@@ -231,6 +231,20 @@ def test_a_worker_that_cannot_start_is_tried_again_until_the_pool_recovers(pools
     assert pool.start_failure is None
 
 
+
+def test_a_worker_killed_from_outside_is_logged_with_the_signal_that_ended_it(pools, graph_copy, caplog):
+    """What ended a worker (SIGKILL: the kernel's out-of-memory killer, or an operator) is logged,
+    and the spare answers meanwhile."""
+    pool = pools(graph_copy, size=2)
+    killed = pool.active
+    os.kill(killed.process.pid, signal.SIGKILL)
+    _until(lambda: killed not in pool.live, "the pool noticing the dead worker")
+    assert _codes(pool.execute(_job(CODES))) == SERVED_CODES
+    _until(lambda: any("stopped by itself" in record.getMessage() for record in caplog.records), "a warning")
+    assert [record.getMessage() for record in caplog.records if "stopped by itself" in record.getMessage()] == [
+        f"a query worker stopped by itself (exit code {-signal.SIGKILL})"]
+
+
 # ---------------------------------------------------------------------------
 # Long queries never take every worker
 # ---------------------------------------------------------------------------
