@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -230,6 +231,20 @@ def test_a_worker_that_cannot_start_is_tried_again_until_the_pool_recovers(pools
     assert pool.start_failure is None
 
 
+
+def test_a_worker_killed_from_outside_is_logged_with_the_signal_that_ended_it(pools, graph_copy, caplog):
+    """What ended a worker (SIGKILL: the kernel's out-of-memory killer, or an operator) is logged,
+    and the spare answers meanwhile."""
+    pool = pools(graph_copy, size=2)
+    killed = pool.active
+    os.kill(killed.process.pid, signal.SIGKILL)
+    _until(lambda: killed not in pool.live, "the pool noticing the dead worker")
+    assert _codes(pool.execute(_job(CODES))) == SERVED_CODES
+    _until(lambda: any("stopped by itself" in record.getMessage() for record in caplog.records), "a warning")
+    assert [record.getMessage() for record in caplog.records if "stopped by itself" in record.getMessage()] == [
+        f"a query worker stopped by itself (exit code {-signal.SIGKILL})"]
+
+
 # ---------------------------------------------------------------------------
 # Long queries never take every worker
 # ---------------------------------------------------------------------------
@@ -297,7 +312,7 @@ def test_a_worker_left_alone_with_a_runaway_query_ends_at_its_cpu_budget(graph_c
     worker = serve_pool._Worker(str(graph_copy), PREFIXES, 10_000, 1.0, serve_pool.isolate_from_network, True)
     try:
         assert worker.wait_ready(60) == ("ready", None)
-        worker.connection.send((0, _job(CARTESIAN), False))
+        worker.connection.send((0, _job(CARTESIAN), False, time.monotonic() + 60))
         with pytest.raises(EOFError):
             assert worker.connection.recv() == (0, "long")   # the only message before it ends
             worker.connection.recv()
@@ -344,3 +359,64 @@ def test_the_heatmap_is_drawn_without_matplotlib_in_the_server(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
+
+
+def test_a_query_running_as_the_server_stops_is_told_so(built, layout, monkeypatch):
+    """Stopping the server stops the workers first: a query in flight gets a 503 saying why, not
+    an error from the web server cancelling it."""
+    from peergraph.endpoint.server import serving
+    from peergraph.endpoint.service import Settings
+
+    sent = threading.Event()
+    execute_async = Pool.execute_async
+
+    async def noted(self, job):
+        sent.set()
+        return await execute_async(self, job)
+
+    monkeypatch.setattr(Pool, "execute_async", noted)
+    with ThreadPoolExecutor(1) as requests:
+        with serving(built.store, layout, Settings(time_limit=30.0)) as url:
+            asked = requests.submit(httpx.post, url + "/sparql", data={"query": CARTESIAN}, timeout=60)
+            _until(sent.is_set, "the query reaching the pool")
+        response = asked.result(timeout=60)
+    assert response.status_code == 503
+    assert "the server is stopping" in response.text
+
+
+class _Sent:
+    """A worker's connection to the server, as a list of the messages sent."""
+
+    def __init__(self):
+        self.messages, self.changed = [], threading.Condition()
+
+    def send(self, message) -> None:
+        with self.changed:
+            self.messages.append(message)
+            self.changed.notify_all()
+
+
+def test_a_query_that_waits_its_whole_time_limit_for_a_thread_is_answered_busy_and_never_run():
+    """Stopping a query at its time limit kills its worker and every query beside it: a query that
+    never got a thread (all of them taken by queries under the CPU mark of long ones) is answered
+    503 by the worker itself before then, and is not run."""
+    from peergraph.endpoint import worker as query_worker
+
+    sent, release, ran = _Sent(), threading.Event(), []
+
+    def answer(job):   # holds its thread without using CPU, as a query waiting on memory would
+        ran.append(job)
+        release.wait(60)
+        return b"answer"
+
+    jobs = query_worker._Jobs(sent, 0.2, answer)
+    soon = time.monotonic() + 0.5
+    for number in range(query_worker.SHORT_THREADS):
+        jobs.start(number, f"holds a thread {number}", False, time.monotonic() + 60)
+    waiting = query_worker.SHORT_THREADS
+    jobs.start(waiting, "waits", False, soon)
+    _until(lambda: any(message[0] == waiting for message in sent.messages), "an answer to the waiting query")
+    release.set()
+    _until(lambda: len(sent.messages) == waiting + 1, "the answers to the others")
+    assert [message[:3] for message in sent.messages if message[0] == waiting] == [(waiting, "failed", 503)]
+    assert "waits" not in ran

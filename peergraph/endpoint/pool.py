@@ -6,7 +6,9 @@ store and the cores). A thread cannot be stopped mid-query, a process can: when 
 the time limit the worker is killed and a spare, started and loaded beforehand, takes its place
 at once (then another spare is started). The other queries the killed worker was running did
 nothing wrong: each is sent again, once, to the new worker, within what is left of its own time
-limit; one whose worker is killed a second time gets a 503 saying why. A replacement that cannot
+limit; one whose worker is killed a second time gets a 503 saying why. A query still waiting
+for a thread in its worker shortly before its time limit is answered 503 (busy) and never run: no
+worker is killed for a query that never started. A replacement that cannot
 start (the served copy of the graph is gone, the machine is out of processes) is tried again with
 a growing delay, and meanwhile the pool says why it has no worker.
 
@@ -40,6 +42,11 @@ __all__ = ["Job", "QueryFailed", "Pool", "PoolNotStarted", "NotIsolated", "RESUL
            "run_worker", "_Worker"]
 
 KNOWN_LONG = 1024           # queries remembered as long, 16 bytes each
+# A query still waiting for a thread in its worker this long before its time limit (at most a
+# quarter of the limit) is answered "busy" by the worker and never run: stopping it at the limit would
+# kill the worker, and every query beside it, for a query that never started (or started too late
+# to end in time on a busy machine).
+WAIT_MARGIN = 1.0
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)   # seconds between tries to start a worker; the last repeats
 
 
@@ -170,7 +177,7 @@ class Pool(WorkerPair):
     def _run(self, job: Job, deadline: float, key: bytes, known_long: bool) -> tuple:
         """One try at a query on the active worker: its answer, AGAIN, or QueryFailed."""
         worker = self._worker(time.monotonic() + self.queue_limit)
-        ticket = self._send(worker, Ticket(job), known_long)
+        ticket = self._send(worker, Ticket(job), known_long, deadline)
         try:
             if not ticket.done.wait(max(0.0, deadline - time.monotonic())):
                 self._overran(worker, ticket)
@@ -187,7 +194,7 @@ class Pool(WorkerPair):
             worker = await loop.run_in_executor(None, self._worker, time.monotonic() + self.queue_limit)
         answered = loop.create_future()
         ticket = self._send(worker, Ticket(job, lambda: loop.call_soon_threadsafe(_resolve, answered, True)),
-                            known_long)
+                            known_long, deadline)
         timer = loop.call_later(max(0.0, deadline - time.monotonic()), _resolve, answered, False)
         try:
             if not await answered:
@@ -197,8 +204,9 @@ class Pool(WorkerPair):
             self._ended_long(ticket)
         return self._answered(ticket, key, known_long)
 
-    def _send(self, worker: _Worker, ticket: Ticket, known_long: bool) -> Ticket:
-        """Send a query, counted as long from its start if it ran long before."""
+    def _send(self, worker: _Worker, ticket: Ticket, known_long: bool, deadline: float) -> Ticket:
+        """Send a query, to be stopped at ``deadline``, counted as long from its start if it ran long before."""
+        ticket.start_by = deadline - min(WAIT_MARGIN, self.time_limit / 4)
         if known_long:
             with self.lock:
                 allowed = self.long_running < self.size

@@ -35,6 +35,7 @@ class Ticket:
 
     def __init__(self, job, on_answer=None):
         self.job, self.number, self.long, self.on_answer = job, None, False, on_answer
+        self.start_by = float("inf")   # time.monotonic() after which the worker answers it busy, not started
         self.cpu = 0.0   # seconds of CPU the query used, as its worker measured
         self.answer: tuple | None = None
         self.done = threading.Event()
@@ -116,7 +117,7 @@ class Worker:
         with self.send_lock:
             ticket.number = next(self.numbers)
             self.pending[ticket.number] = ticket
-            self.connection.send((ticket.number, ticket.job, long))
+            self.connection.send((ticket.number, ticket.job, long, ticket.start_by))
 
     def kill(self) -> None:
         self.stopped = True

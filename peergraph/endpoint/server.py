@@ -31,7 +31,16 @@ def is_loopback(host: str) -> bool:
 
 
 def _server(endpoint: Endpoint):
+    import asyncio
+
     import uvicorn
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None) -> None:
+            # The workers stop first: a query in flight gets its 503 ("the server is stopping") and
+            # its request ends, rather than being cancelled by uvicorn mid-await after its grace time.
+            await asyncio.get_running_loop().run_in_executor(None, endpoint.pool.close)
+            await super().shutdown(sockets)
 
     settings = endpoint.settings
     connections = connection_limit(settings.connection_limit)
@@ -40,7 +49,7 @@ def _server(endpoint: Endpoint):
     config = uvicorn.Config(create_app(endpoint), http=protocol_for(limits), limit_concurrency=connections + 1,
                             timeout_keep_alive=settings.keep_alive, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2)
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 @contextlib.contextmanager

@@ -23,22 +23,17 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from peergraph.endpoint.capped import RESULT_BYTES_LIMIT, QueryFailed, capped as _capped
+
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
-RESULT_BYTES_LIMIT = 64 * 1024**2   # a result is written at most this large before it is refused
 # Threads for queries that have not run long: one per core, and one more to run while another
 # is between queries (in Python, sending an answer).
 SHORT_THREADS = (os.cpu_count() or 1) + 1
 CHECK_EVERY = 0.05           # seconds between looks at the running queries' CPU time
+BUSY = ("the endpoint is busy: this query waited its whole time limit for a free thread behind other "
+        "queries; try again shortly")
 
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
-
-
-class QueryFailed(Exception):
-    """A query that did not give a result; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -113,13 +108,13 @@ def _serve(connection, data_path: str, prefixes: dict, row_limit: int, cpu_budge
     limited_at = None
     while True:
         try:
-            number, job, long = connection.recv()
+            number, job, long, start_by = connection.recv()
         except (EOFError, OSError):   # the server is gone: so are the queries it asked for
             os._exit(0)
         if limited_at is None or time.process_time() - limited_at >= 1.0:   # a second more or less: no matter
             limited_at = time.process_time()
             _limit_cpu(cpu_budget)
-        jobs.start(number, job, long)
+        jobs.start(number, job, long, start_by)
 
 
 class _Jobs:
@@ -138,6 +133,7 @@ class _Jobs:
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.running: dict[int, tuple[int, int, float]] = {}   # job number: thread ident, native id, its CPU then
         self.lowered: set[int] = set()                  # native ids of the threads the watch lowered
+        self.waiting: dict[int, float] = {}   # job number: the time.monotonic() it may wait for a thread until
         self.busy = threading.Event()
         for _ in range(SHORT_THREADS):
             self._thread(self._take)
@@ -146,8 +142,15 @@ class _Jobs:
     @staticmethod
     def _thread(target, *args) -> None:
         threading.Thread(target=target, args=args, daemon=True).start()
-    def start(self, number: int, job, long: bool) -> None:
-        self._thread(self._run_lowered, number, job) if long else self.queue.put((number, job))
+    def start(self, number: int, job, long: bool, start_by: float) -> None:
+        """Run a job, or answer it busy if no thread takes it by ``start_by`` (a time.monotonic(): the
+        same clock in the server and here) as the server would stop it at its time limit."""
+        if long:
+            return self._thread(self._run_lowered, number, job)
+        with self.lock:
+            self.waiting[number] = start_by
+        self.busy.set()
+        self.queue.put((number, job))
 
     def send(self, message) -> None:
         with self.send_lock:
@@ -161,6 +164,12 @@ class _Jobs:
         while native not in self.lowered:
             number, job = self.queue.get()
             with self.lock:
+                until = self.waiting.pop(number, None)
+                if until is None:   # answered busy by the watch meanwhile
+                    continue
+                if until <= time.monotonic():
+                    self.send((number, "failed", 503, BUSY, 0.0))
+                    continue
                 self.running[number] = (threading.get_ident(), native, time.thread_time())
             self.busy.set()
             self._run(number, job)
@@ -194,10 +203,16 @@ class _Jobs:
         while True:
             self.busy.wait()
             time.sleep(CHECK_EVERY)
+            now = time.monotonic()
             with self.lock:
                 running = list(self.running.items())
-                if not running:
+                overdue = [number for number, until in self.waiting.items() if until <= now]
+                for number in overdue:
+                    del self.waiting[number]
+                if not running and not self.waiting:
                     self.busy.clear()
+            for number in overdue:
+                self.send((number, "failed", 503, BUSY, 0.0))
             for number, (ident, native, cpu_then) in running:
                 try:
                     used = time.clock_gettime(time.pthread_getcpuclockid(ident)) - cpu_then
@@ -257,41 +272,6 @@ def _solutions(ox, results, media_type: str, row_limit: int) -> bytes:
         return answer
     # Capped again: the answer sent, not only the TSV, stays under the limit.
     return _capped(lambda output: ox.parse_query_results(answer, format=tsv).serialize(output, format=wanted))
-
-
-def _capped(write) -> bytes:
-    """What ``write(output)`` writes, or a 422 as soon as it is RESULT_BYTES_LIMIT long."""
-    output = _Capped(RESULT_BYTES_LIMIT)
-    try:
-        write(output)
-    except _TooLarge:
-        raise QueryFailed(422, f"the result is over {RESULT_BYTES_LIMIT // 1024**2} MB, the limit of this "
-                               "endpoint; add a LIMIT (and OFFSET to page) or narrow the query") from None
-    return output.value()
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Capped:
-    """A binary output that refuses to grow past ``limit`` bytes."""
-
-    def __init__(self, limit: int):
-        self.limit, self.size, self.parts = limit, 0, []
-
-    def write(self, data) -> int:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise _TooLarge()
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def value(self) -> bytes:
-        return b"".join(self.parts)
 
 
 def _too_many(limit: int, what: str) -> QueryFailed:

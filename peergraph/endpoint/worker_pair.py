@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import subprocess
 import threading
 
 from peergraph.endpoint.processes import AGAIN, Ticket, Worker
@@ -120,10 +121,19 @@ class WorkerPair:
         if worker.stopped:   # killed: a query sent as it was killed goes again
             answer = AGAIN
         else:
-            log.warning("a query worker stopped by itself (exit code %s)", worker.process.poll())
             answer = ("failed", 500, "the query worker stopped while running this query (probably out of memory, "
                                      "by this query or another running beside it); try again, or narrow it")
         for ticket in pending:
             ticket.settle(answer)
         if not worker.stopped:
             self._top_up()
+            log.warning("a query worker stopped by itself (exit code %s)", _exit_code(worker))
+
+
+def _exit_code(worker: Worker) -> int | None:
+    """How a worker that closed its connection ended (a negative number: the signal), once it has:
+    its connection closes as it exits, a moment before it can be reaped."""
+    try:
+        return worker.process.wait(5)
+    except subprocess.TimeoutExpired:
+        return None
