@@ -18,7 +18,6 @@ from rdflib.namespace import SH
 from peergraph.graph.build import check
 from peergraph.graph.corpus import graph_of
 from peergraph.scenarios.coverage import coverage
-from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.scenarios import parts

@@ -5,7 +5,6 @@ import io
 import json
 import re
 import sys
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest

@@ -7,7 +7,7 @@ import pytest
 
 from peergraph.questions.queries import library, named, run
 
-from .conftest import CODE, ROOT
+from .conftest import CODE
 
 IL, VA, SUD, CT, NC = (CODE + name for name in (
     "illinois-ncrs", "virginia-dbhds-cprs", "sud-cprss-cprm", "connecticut-ccb-cprs", "north-carolina-cpss"))

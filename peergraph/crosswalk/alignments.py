@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from peergraph.crosswalk.comparisons import Alignment, compare_kinds, compare_thresholds, kind, new_alignment_iri
+from peergraph.crosswalk.comparisons import Alignment, compare_kinds, compare_thresholds, kind
 from peergraph.crosswalk.norms import Norm, labels, norms, parents, rule_query
 from peergraph.crosswalk.readings import under_readings, with_readings
 from peergraph.crosswalk.scope import Scope, scope_of

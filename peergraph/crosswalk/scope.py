@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -23,6 +24,9 @@ from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
+
+if TYPE_CHECKING:  # compare imports this module when asked to compare
+    from peergraph.crosswalk.compare import Link
 
 REFERENCE_FILE = ("data", "crosswalk", "reference-codes.txt")
 CODES = "SELECT DISTINCT ?code WHERE { ?code a <https://w3id.org/peergraph/ontology#Code> }"

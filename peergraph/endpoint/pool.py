@@ -35,7 +35,8 @@ import time
 
 from peergraph.endpoint.processes import AGAIN, NotIsolated, PoolNotStarted, Ticket, Worker as _Worker
 from peergraph.endpoint.worker_pair import LONG_AFTER, START_TIMEOUT, WorkerPair
-from peergraph.endpoint.worker import RESULT_BYTES_LIMIT, Job, QueryFailed, isolate_from_network
+from peergraph.endpoint.capped import RESULT_BYTES_LIMIT
+from peergraph.endpoint.worker import Job, QueryFailed, isolate_from_network
 from peergraph.endpoint.worker import run as run_worker
 
 __all__ = ["Job", "QueryFailed", "Pool", "PoolNotStarted", "NotIsolated", "RESULT_BYTES_LIMIT", "isolate_from_network",

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from peergraph.endpoint.capped import RESULT_BYTES_LIMIT, QueryFailed, capped as _capped
+from peergraph.endpoint.capped import QueryFailed, capped as _capped
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space per worker: a runaway query fails, the machine does not
 # Threads for queries that have not run long: one per core, and one more to run while another

@@ -9,6 +9,7 @@ import os
 import subprocess
 import threading
 
+from peergraph.endpoint.capped import QueryFailed
 from peergraph.endpoint.processes import AGAIN, Ticket, Worker
 
 START_TIMEOUT = 60.0        # seconds a worker may take to load the graph

@@ -23,7 +23,6 @@ from rdflib.term import Node
 
 from peergraph.errors import PeergraphError
 from peergraph.graph.context import CONTEXT_IRI, json_context
-from peergraph.graph.layout import GRAPH_BASE
 from peergraph.graph.store import to_ox
 from peergraph.scenarios.file_graph import SCENARIO_BASE, SCENARIO_GRAPH_BASE, SCOPE_PREFIX, as_written
 from peergraph.scenarios.file_graph import FileGraph, slug
