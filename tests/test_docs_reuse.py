@@ -16,8 +16,8 @@ PAGES = ("docs/ontology.html", "docs/concepts.html")
 def counted_build(built, project_copy, monkeypatch):
     """Build project_copy into its dist/, reusing the session's checked graph; counts renderings."""
     monkeypatch.setattr(build_module, "check", lambda layout: built)
-    started, real_start = [], build_module._start_docs
-    monkeypatch.setattr(build_module, "_start_docs",
+    started, real_start = [], build_module.start_docs
+    monkeypatch.setattr(build_module, "start_docs",
                         lambda layout, out: started.append(real_start(layout, out)) or started[-1])
 
     def run() -> dict[str, bytes]:

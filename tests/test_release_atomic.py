@@ -71,13 +71,13 @@ def quick_build(built, monkeypatch, tmp_path):
     monkeypatch.setenv("TMPDIR", str(private_tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     started = []
-    real_start = build_module._start_docs
+    real_start = build_module.start_docs
 
     def start_docs(layout, out):
         started.append(real_start(layout, out))
         return started[-1]
 
-    monkeypatch.setattr(build_module, "_start_docs", start_docs)
+    monkeypatch.setattr(build_module, "start_docs", start_docs)
     dist = tmp_path / "dist"
     dist.mkdir()
 
@@ -244,8 +244,8 @@ def test_a_failed_build_leaves_no_staging_folder_no_temporary_folder_and_no_docs
     private_tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(private_tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
-    started, real_start = [], build_module._start_docs
-    monkeypatch.setattr(build_module, "_start_docs", lambda layout, out: started.append(real_start(layout, out)) or started[-1])
+    started, real_start = [], build_module.start_docs
+    monkeypatch.setattr(build_module, "start_docs", lambda layout, out: started.append(real_start(layout, out)) or started[-1])
     code_file = project_copy / "data" / "codes" / "north-carolina-cpss.ttl"
     code_file.write_text(code_file.read_text(encoding="utf-8") + "\n<broken", encoding="utf-8")
     with pytest.raises(PeergraphError, match="north-carolina-cpss.ttl"):

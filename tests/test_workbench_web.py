@@ -7,8 +7,11 @@ from .test_web import ARTIFACTS, browser, site  # noqa: F401 (fixtures)
 
 
 def wait_for(browser, condition, seconds=30):
+    """``condition`` polled until it holds; the verdicts are redrawn as the form changes, so an
+    element found a moment ago may be gone by the time it is read: that counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.wait import WebDriverWait
-    return WebDriverWait(browser, seconds).until(condition)
+    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def shot(browser, name: str) -> None:
@@ -20,9 +23,11 @@ def shot(browser, name: str) -> None:
 
 
 def verdict_of(browser, code: str) -> str:
-    from selenium.webdriver.common.by import By
-    cards = browser.find_elements(By.CSS_SELECTOR, f'.verdict[data-code="{code}"]')
-    return cards[0].get_attribute("data-verdict") if cards else ""
+    """The verdict a code's card shows, read in one step of the page's own script, so that a redraw
+    between finding the card and reading it cannot leave a stale element."""
+    return browser.execute_script(
+        "const card = document.querySelector(arguments[0]); return card ? card.dataset.verdict : '';",
+        f'.verdict[data-code="{code}"]')
 
 
 def test_a_scenario_built_with_the_form_gets_its_verdicts(browser, site):

@@ -164,7 +164,6 @@ def compare(store: ox.Store, a: str, b: str, layout=None) -> list[Row]:
     b_provisions = {s.provision for row in rows.values() for s in row.b}
     found = links(store, a_provisions, b_provisions)
     if layout is not None:
-        from peergraph.crosswalk.scope import links_outside
         found += links_outside(store, layout, a, b, a_provisions)
     for concept, link in found:
         if concept in rows:
@@ -282,3 +281,27 @@ def comparison_csv(rows: list[Row]) -> str:
 def as_dict(rows: list[Row]) -> list[dict]:
     from dataclasses import asdict
     return [asdict(row) for row in rows]
+
+
+def links_outside(store: ox.Store, layout, a: str, b: str, a_provisions: set[str]) -> list[tuple[str, Link]]:
+    """(concept, ``compare.Link`` read from A to B) for each alignment the rules give codes A and B
+    where the crosswalk's scope leaves the pair out; none where it holds their alignments."""
+    from peergraph.crosswalk.alignments import between
+    from peergraph.crosswalk.scope import scope_of
+
+    if scope_of(store, layout).wants(URIRef(a), URIRef(b)):
+        return []
+    alignments = between(store, layout, URIRef(a), URIRef(b))
+    terms = {term for alignment in alignments for term in alignment.vague_terms}
+    phrases = {row["term"]: str(row["phrase"]) for row in select(store, _Q + "SELECT ?term ?phrase WHERE { "
+               "?term pg:phrase ?phrase }") if row["term"] in terms}
+    found = []
+    for alignment in alignments:
+        relationship = str(alignment.relationship)
+        first, second = str(alignment.focal), str(alignment.reference)
+        if first not in a_provisions:
+            first, second, relationship = second, first, TURNED.get(relationship, relationship)
+        found.append((str(alignment.concept), Link(first, second, WORDS.get(relationship, local_name(relationship)),
+                                                   True, sorted({phrases[t] for t in alignment.vague_terms if t in phrases}),
+                                                   alignment.rationale)))
+    return found

@@ -15,18 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
-
-if TYPE_CHECKING:  # compare imports this module when asked to compare
-    from peergraph.crosswalk.compare import Link
 
 REFERENCE_FILE = ("data", "crosswalk", "reference-codes.txt")
 CODES = "SELECT DISTINCT ?code WHERE { ?code a <https://w3id.org/peergraph/ontology#Code> }"
@@ -62,27 +57,3 @@ def scope_of(store: ox.Store, layout: Layout) -> Scope:
                                  f"(the codes are: {', '.join(sorted(codes))}).")
         references.add(codes[name])
     return Scope(frozenset(references))
-
-
-def links_outside(store: ox.Store, layout, a: str, b: str, a_provisions: set[str]) -> list[tuple[str, Link]]:
-    """(concept, ``compare.Link`` read from A to B) for each alignment the rules give codes A and B
-    where the crosswalk's scope leaves the pair out; none where it holds their alignments."""
-    from peergraph.crosswalk.alignments import between
-    from peergraph.crosswalk.compare import _Q, TURNED, WORDS, Link
-
-    if scope_of(store, layout).wants(URIRef(a), URIRef(b)):
-        return []
-    alignments = between(store, layout, URIRef(a), URIRef(b))
-    terms = {term for alignment in alignments for term in alignment.vague_terms}
-    phrases = {row["term"]: str(row["phrase"]) for row in select(store, _Q + "SELECT ?term ?phrase WHERE { "
-               "?term pg:phrase ?phrase }") if row["term"] in terms}
-    found = []
-    for alignment in alignments:
-        relationship = str(alignment.relationship)
-        first, second = str(alignment.focal), str(alignment.reference)
-        if first not in a_provisions:
-            first, second, relationship = second, first, TURNED.get(relationship, relationship)
-        found.append((str(alignment.concept), Link(first, second, WORDS.get(relationship, local_name(relationship)),
-                                                   True, sorted({phrases[t] for t in alignment.vague_terms if t in phrases}),
-                                                   alignment.rationale)))
-    return found

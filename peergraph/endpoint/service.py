@@ -51,7 +51,7 @@ class Settings:
     row_limit: int = 10_000
     cache_bytes: int = 64 * 1024**2   # queries and answers kept for repeated queries; 0 turns the cache off
     # What one client may hold of the server (see README, "Serving the graph").
-    query_bytes: int = MAX_QUERY_BYTES  # a query, or a POST body; the longest named question is 2.4 KB
+    query_bytes: int = MAX_QUERY_BYTES  # a query, or a POST body; the longest named question is 3.3 KB
     head_bytes: int = 64 * 1024       # request line and headers: a GET query that long goes in a POST body
     head_timeout: float = 10.0        # s to send the request line and headers, and again the body
     keep_alive: float = 5.0           # s an idle connection stays open between requests

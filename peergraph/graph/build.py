@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +18,7 @@ from rdflib import Graph
 from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
 from peergraph.graph.derived import derived_labels, derived_texts, schema_index, version_stamps
 from peergraph.graph.docs import inputs_digest, reusable
+from peergraph.graph.docs_process import finish_docs, start_docs, stop_docs
 from peergraph.graph.versions import derived_versions
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import VOCABULARY_GRAPH, Layout, code_graph_name
@@ -165,7 +164,7 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
     target = dist or layout.dist
     earlier = reusable(target / "docs", inputs_digest(layout.ontology_files, layout.concepts_file))
     with _stopped_by_signals(), staged_folder(target) as staging:
-        docs = None if earlier else _start_docs(layout, staging.path / "docs")
+        docs = None if earlier else start_docs(layout, staging.path / "docs")
         try:
             built = check(layout)
             if not include_drafts:
@@ -174,7 +173,7 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
                 if docs:
-                    _finish_docs(docs)
+                    finish_docs(docs)
                 for name, page in (earlier or {}).items():  # the last release's pages, made from the same inputs
                     staging.write(f"docs/{name}", lambda out, page=page: out.write(page))
                 for path, document in documents:
@@ -183,7 +182,7 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
             files = staging.files()
         finally:
             if docs:
-                _stop_docs(docs)
+                stop_docs(docs)
     built.seconds["total"] = time.perf_counter() - started
     return built, files
 
@@ -204,49 +203,6 @@ def _stopped_by_signals():
 
 def _exit_on_signal(number: int, _frame) -> None:
     raise SystemExit(128 + number)
-
-
-def _start_docs(layout: Layout, out: Path) -> subprocess.Popen:
-    """Render the HTML documentation into ``out`` in a second process while the graph is checked.
-
-    The process has its own process group, so that it can be ended with everything it
-    started, and holds the reading end of a pipe whose writing end only this process has:
-    when this process ends, even by SIGKILL, the pipe closes and the renderer exits.
-    """
-    lifeline, keep = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "peergraph.graph.docs", "--stop-with", str(lifeline), str(layout.concepts_file),
-             str(out), *map(str, layout.ontology_files)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=layout.root,
-            pass_fds=(lifeline,), start_new_session=True,
-        )
-    except BaseException:
-        os.close(keep)
-        raise
-    finally:
-        os.close(lifeline)
-    process.lifeline = keep  # type: ignore[attr-defined]
-    return process
-
-
-def _finish_docs(process: subprocess.Popen) -> None:
-    _, errors = process.communicate()
-    if process.returncode != 0:
-        raise PeergraphError(f"rendering the HTML documentation failed:\n{errors.decode(errors='replace')[-2000:]}")
-
-
-def _stop_docs(process: subprocess.Popen) -> None:
-    """End the documentation process, if it still runs, and wait for it."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
-    if process.stderr:
-        process.stderr.close()
-    os.close(process.lifeline)  # type: ignore[attr-defined]
 
 
 SUMMARY_QUERY = """

@@ -36,7 +36,7 @@ __all__ = ["MAX_NESTING", "MAX_OPERATORS", "MAX_QUERY_BYTES", "Checked", "Malfor
            "check_query", "inspect", "tokens"]
 
 # Bounds on the work a query may ask for before it reaches a worker. The largest named question
-# (queries/*.rq) is 3.6 KB; none nests brackets over 9 deep or holds over 78 operators; these bounds are
+# (queries/*.rq) is 3.3 KB; none nests brackets over 9 deep or holds over 78 operators; these bounds are
 # many times that. pyoxigraph's parser and evaluator recurse once per level: from about 3,000
 # nested braces, or 3,000 chained BINDs, a worker crashes.
 MAX_QUERY_BYTES = 64 * 1024     # UTF-8 bytes of query text

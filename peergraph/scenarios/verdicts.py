@@ -208,7 +208,8 @@ class Checker:
             verdict = "complies"
         else:
             verdict = "not addressed"
-        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind))
+        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind,
+                                  f.provision.statement, f.act.node, f.shape))
         return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label),
                            [c for act in acts for c in contests.get((act, code), ())])
 
