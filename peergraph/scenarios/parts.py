@@ -26,24 +26,30 @@ _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 def in_parts(store: ox.Store, graphs: Iterable[str], work: Callable[[ox.Store], T],
              size: int | None = None) -> list[T]:
-    """``work(store)`` once per part of the scenarios in ``graphs``, with only that part's quads in
-    ``store`` beside the knowledge graph; the store holds every quad again when it returns."""
+    """``work(store)``, or for a batch over ``size`` scenarios ``work`` once per part, on a store
+    holding the knowledge graph and that part alone. ``store`` itself is left as it was."""
     names = [ox.NamedNode(graph) for graph in graphs]
-    quads = [quad for name in names for quad in store.quads_for_pattern(None, None, None, name)]
     scenario_graphs = set(names)
 
     def known(node) -> bool:  # a subject of some graph other than the scenarios'
         return any(quad.graph_name not in scenario_graphs for quad in store.quads_for_pattern(node, None, None))
 
+    quads = [quad for name in names for quad in store.quads_for_pattern(None, None, None, name)]
     units, size = _connected(quads, known), size or PART_SIZE
     if sum(scenarios for scenarios, _ in units) <= size:
         return [work(store)]
-    for name in names:
-        store.remove_graph(name)
-    try:
-        return [_judged(store, part, work) for part in _grouped(units, size)]
-    finally:
-        store.bulk_extend(quads)
+    # A part is judged in a store that never held the others: oxigraph keeps what is removed from
+    # a store in memory, and every query then reads past it. The parts judged in one store add up
+    # to at most the knowledge graph's size before a fresh copy is made.
+    knowledge = [quad for quad in store if quad.graph_name not in scenario_graphs]
+    results, workspace, judged = [], None, 0
+    for part in _grouped(units, size):
+        if workspace is None or judged > len(knowledge):
+            workspace, judged = ox.Store(), 0
+            workspace.bulk_extend(knowledge)
+        results.append(_judged(workspace, part, work))
+        judged += len(part)
+    return results
 
 
 def _judged(store: ox.Store, part: list, work: Callable[[ox.Store], T]) -> T:
