@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from http_load import ask as _ask, connection as _connection, free_port as _free_port, percentile, run_clients  # noqa: E402
+from http_load import process_tree as _tree  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -122,19 +123,6 @@ def _lock_during_evaluation() -> tuple[float, float]:
 
 
 # -- the servers ----------------------------------------------------------------------------------
-
-def _tree(pid: int) -> list[int]:
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
 
 def _cpu(pid: int) -> float:
     """CPU seconds of the process, its live descendants and its children already reaped."""

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import zlib
+from pathlib import Path
 from urllib.parse import urlencode
 
 PROCESSES = 4   # client processes, so that the clients are not held back by one interpreter lock
@@ -117,3 +118,17 @@ def serving_line(server) -> str:
             return line
         printed.append(line)
     return "".join(printed)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (a server's query workers)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found

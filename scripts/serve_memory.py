@@ -25,22 +25,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from http_load import free_port as _free_port, serving_line as _serving_line  # noqa: E402
+from http_load import free_port as _free_port, process_tree as _tree, serving_line as _serving_line  # noqa: E402
 SMALL = "SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
-
-
-def _tree(pid: int) -> list[int]:
-    """The process and its descendants (the query workers)."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
 
 
 def _rss_mb(pid: int) -> float:

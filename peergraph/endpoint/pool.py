@@ -96,13 +96,17 @@ class Pool(WorkerPair):
 
     def _ran_long(self, worker: _Worker, ticket: Ticket) -> None:
         """Count a query as long (its worker has lowered it); stop it if ``size`` long queries run."""
+        if not self._admit_long(ticket):
+            self._stop(worker, ticket, self._too_many_long(f"so this one was stopped after {LONG_AFTER:g} s"))
+
+    def _admit_long(self, ticket: Ticket) -> bool:
+        """Count ``ticket`` among the long queries, unless ``size`` of them run already."""
         with self.lock:
             allowed = self.long_running < self.size
             if allowed:
                 self.long_running += 1
                 ticket.long = True
-        if not allowed:
-            self._stop(worker, ticket, self._too_many_long(f"so this one was stopped after {LONG_AFTER:g} s"))
+        return allowed
 
     def _too_many_long(self, what_happened: str) -> QueryFailed:
         running = f"{self.size} long {'query is' if self.size == 1 else 'queries are'} running already"
@@ -208,14 +212,8 @@ class Pool(WorkerPair):
     def _send(self, worker: _Worker, ticket: Ticket, known_long: bool, deadline: float) -> Ticket:
         """Send a query, to be stopped at ``deadline``, counted as long from its start if it ran long before."""
         ticket.start_by = deadline - min(WAIT_MARGIN, self.time_limit / 4)
-        if known_long:
-            with self.lock:
-                allowed = self.long_running < self.size
-                if allowed:
-                    self.long_running += 1
-                    ticket.long = True
-            if not allowed:
-                raise self._too_many_long("and this query ran long before")
+        if known_long and not self._admit_long(ticket):
+            raise self._too_many_long("and this query ran long before")
         try:
             worker.submit(ticket, known_long)
         except OSError:   # the worker is being replaced: its reader gives the ticket AGAIN
