@@ -14,8 +14,8 @@ with ``pg:computed true``:
   leaves the relationship at "intersects with" and is linked with ``pg:restsOnVagueTerm``;
 - norm type comparison: a prohibition against a permission on that concept;
 - sibling concept comparison: a number on a concept another code does not address, against
-  that code's norm on a sibling concept (Virginia's two years after services end against
-  rules on persons currently served);
+  that code's norm on a sibling concept (two years after services end, in one code, against
+  another's rules on persons currently served);
 - protected category comparison: the lists of protected categories compared as sets.
 
 The rules compare every two codes, or, where ``data/crosswalk/reference-codes.txt`` names

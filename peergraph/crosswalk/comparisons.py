@@ -38,7 +38,7 @@ class Alignment:
 
 def new_alignment_iri(focal: URIRef, reference: URIRef, concept: URIRef) -> URIRef:
     """The IRI of an alignment not yet written: the two provisions' paths under ``code/`` and the
-    concept's name (``illinois-ncrs-V-b--virginia-dbhds-cprs-conduct-3--gifts``). These parts of
+    concept's name (``state-a-code-V-b--state-b-code-conduct-3--gifts``). These parts of
     a provision's IRI never change, unlike the prefix its code declares."""
     def path(provision: URIRef) -> str:
         return str(provision).removeprefix(CODE_BASE).strip("/").replace("/", "-")

@@ -166,7 +166,7 @@ def _block(subject: URIRef, properties: dict, names: _Names) -> str:
 
 
 def local_path(term) -> str:
-    """A code's term as its path under ``code/`` (``connecticut-ccb-cprs-ethic-11-s1-r2``), as alignments are named."""
+    """A code's term as its path under ``code/`` (``state-a-code-ethic-11-s1-r2``), as alignments are named."""
     return str(term).removeprefix(CODE_BASE).strip("/").replace("/", "-")
 
 

@@ -117,8 +117,8 @@ def schema_index(vocabulary) -> _Index:
 
 def derived_labels(triples, vocabulary) -> set[tuple]:
     """A label for each statement a provision expresses and each part of a statement's wording
-    that has none, for example 'Illinois NCRS V – b, statement 1 (prohibition)' and
-    'Illinois NCRS V – b, statement 1 (prohibition), threshold 1: "valued over $25"'.
+    that has none, for example 'CODE V – b, statement 1 (prohibition)' and
+    'CODE V – b, statement 1 (prohibition), threshold 1: "valued over $25"'.
 
     Statements are numbered within their provision, parts within their statement and kind
     of part, in the order of their IRIs (numbers compared as numbers).

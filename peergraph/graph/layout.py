@@ -132,5 +132,5 @@ class Layout:
 
 
 def code_graph_name(code_file: Path) -> str:
-    """Each code's named graph is called after its file: graph/illinois-ncrs."""
+    """Each code's named graph is called after its file: graph/CODE-ID for data/codes/CODE-ID.ttl."""
     return GRAPH_BASE + code_file.stem

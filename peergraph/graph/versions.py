@@ -4,7 +4,7 @@ and the item across versions (``pg:ProvisionWork``) that each provision realizes
 A provision is one version's wording of an item (an expression, in FRBR and ELI terms); the
 work is the item whatever its wording. Unless a provision names its work (``pg:realizes``),
 its work is found from its IRI: the part after its version's IRI and a slash (a later
-version's provisions, ``…/illinois-ncrs/version-2027-01/V-b``), else after its code's
+version's provisions, ``…/CODE-ID/version-2027-01/V-b``), else after its code's
 namespace (``il:V-b``), is the item's key, and the work is ``{namespace}work/{key}``.
 A code's current version is the one it declares (``pg:currentVersion``), else the one whose
 text states the latest date: its effective date, else its approval date, else its revision

@@ -14,7 +14,7 @@ and ``example VALUE`` is a value that shows what to give (the served page fills 
 (the question is written so that an unbound parameter stands for every value).
 A parameter's kind says how a value given as text becomes an RDF term: ``concept``
 (a slug, ``pgc:`` name or IRI of a shared concept), ``code`` (a code id such as
-``illinois-ncrs``, or its IRI), ``iri``, or ``text`` (a plain literal). Values are
+``CODE-ID``, or its IRI), ``iri``, or ``text`` (a plain literal). Values are
 bound with :func:`peergraph.graph.store.bind`, never pasted into the query text.
 """
 

@@ -12,8 +12,8 @@ kind, such as a preamble read as an aspiration) addresses no act.
 
 Where the readings' outcomes differ, and one of them finds a breach or needs judgment, the
 statement's findings for the act give way to one *needs judgment* that names each reading with
-its outcome ("Virginia DBHDS CPRS Conduct 3: violates if "money" is forbidden outright; needs
-judgment if "of significant value" qualifies money too"). Where they agree the verdict stands,
+its outcome ("CODE Conduct 3: violates if "money" is forbidden outright; needs judgment if
+"of significant value" qualifies money too"). Where they agree the verdict stands,
 and the contest says that all readings agree. Readings that differ only between *complies* and
 *not addressed* agree: none finds anything to judge.
 """
