@@ -28,16 +28,17 @@ def in_parts(store: ox.Store, graphs: Iterable[str], work: Callable[[ox.Store], 
              size: int | None = None) -> list[T]:
     """``work(store)``, or for a batch over ``size`` scenarios ``work`` once per part, on a store
     holding the knowledge graph and that part alone. ``store`` itself is left as it was."""
-    names = [ox.NamedNode(graph) for graph in graphs]
+    names, size = [ox.NamedNode(graph) for graph in graphs], size or PART_SIZE
     scenario_graphs = set(names)
+    scenarios = sum(1 for name in names for _ in store.quads_for_pattern(None, _TYPE, _SCENARIO, name))
+    if scenarios <= size:  # the common case, one check: nothing to split
+        return [work(store)]
 
     def known(node) -> bool:  # a subject of some graph other than the scenarios'
         return any(quad.graph_name not in scenario_graphs for quad in store.quads_for_pattern(node, None, None))
 
     quads = [quad for name in names for quad in store.quads_for_pattern(None, None, None, name)]
-    units, size = _connected(quads, known), size or PART_SIZE
-    if sum(scenarios for scenarios, _ in units) <= size:
-        return [work(store)]
+    units = _connected(quads, known)
     # A part is judged in a store that never held the others: oxigraph keeps what is removed from
     # a store in memory, and every query then reads past it. The parts judged in one store add up
     # to at most the knowledge graph's size before a fresh copy is made.
