@@ -20,12 +20,13 @@ from peergraph.graph.corpus import graph_of
 from peergraph.scenarios.coverage import coverage
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
-from peergraph.scenarios import parts
+from peergraph.scenarios import narrowing, parts
 from peergraph.scenarios.reading import read
 from peergraph.scenarios.shapes import shapes_graph
 from peergraph.scenarios.verdicts import Checker
 
 from .conftest import ROOT
+from .test_check_narrowing import answers, whole
 
 PG = Namespace("https://w3id.org/peergraph/ontology#")
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -376,3 +377,19 @@ def test_the_examples_judged_three_scenarios_at_a_time_get_the_verdicts_of_one_j
     assert as_json(in_parts) == as_json(example_outcome)
     assert sum(1 for _ in example_batch.store) == sum(1 for _ in checker.kg) + sum(     # every quad is back
         len(list(example_batch.store.quads_for_pattern(None, None, None, ox.NamedNode(g)))) for g in example_batch.files)
+
+
+def test_every_pattern_of_the_verdict_shapes_runs_over_a_shared_base(checker):
+    patterns = [shape for shape in checker.shapes if shape.is_pattern]
+    assert patterns and all(shape.narrowed and shape.narrowed_target for shape in patterns), \
+        [shape.iri for shape in patterns if not shape.narrowed]
+    bases = {shape.narrowed.base for shape in patterns}
+    assert len(bases) < len({shape.target_query for shape in patterns})   # targets share a base
+
+
+def test_the_examples_get_the_same_answers_narrowed_and_whole(checker, example_batch):
+    """Verdict queries run over the rows of the base they share (scenarios/narrowing.py) answer as run whole."""
+    narrowed = answers(example_batch.store, checker.shapes)
+    assert narrowed == answers(example_batch.store, whole(checker.shapes))
+    assert narrowed[0] and narrowed[1]
+    assert not list(example_batch.store.quads_for_pattern(None, None, None, narrowing.SCRATCH))

@@ -16,7 +16,8 @@ from peergraph.graph.context import CONTEXT_PREFIXES
 from peergraph.namespaces import PREFIXES
 from peergraph.scenarios.file_graph import (INTEGER_FORM, LEXICAL_FORMS, NOT_FINITE, CHECKED_NAMESPACES, PG,
                                             RDF_TYPE, SCENARIO_BASE, SCENARIO_GRAPH_BASE, XSD, Terms)
-from peergraph.scenarios.shapes import Shape, read_shapes, run
+from peergraph.scenarios.runner import run
+from peergraph.scenarios.shapes import Shape, read_shapes
 
 OWL_ONTOLOGY = ox.NamedNode(PREFIXES["owl"] + "Ontology")
 _NAMESPACE_LIKENESS = 0.94  # "…/ontology/" for "…/ontology#" is 0.97; "…/source/" for "…/code/" 0.91

@@ -31,7 +31,8 @@ from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
 from peergraph.graph.store import select
 from peergraph.namespaces import PG
-from peergraph.scenarios.shapes import Result, Shape, read_shapes, run
+from peergraph.scenarios.runner import run
+from peergraph.scenarios.shapes import Result, Shape, read_shapes
 
 _READINGS = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>

@@ -1,4 +1,4 @@
-"""SHACL-SPARQL shapes run as plain SPARQL over a pyoxigraph store.
+"""SHACL-SPARQL shapes read as plain SPARQL queries, to run over a pyoxigraph store (``runner.py``).
 
 The scenario shapes (``shapes/scenario-*.ttl``) are standard SHACL: a node shape
 with ``sh:targetClass`` or a SHACL-AF ``sh:SPARQLTarget``, and ``sh:sparql``
@@ -12,23 +12,25 @@ A pattern (``pg:checksStatements``) checks every statement its data fits: its ta
 names the statement it stands for; a shape with ``pg:enforces`` stands for one statement.
 
 Rules a shape follows so that both readings agree: constraints have no
-subqueries that mention ``$this``, and a target's SELECT projects ``?this``.
+subqueries that mention ``$this``, and a target's SELECT projects ``?this``. A pattern's
+constraint opens with its target's graph pattern, so that both run over the rows of the base
+they share (``narrowing.py``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from peergraph.graph.corpus import graph_of, read_turtle
 from peergraph.errors import PeergraphError
-from peergraph.graph.store import from_ox, open_group
+from peergraph.graph.store import open_group
 from peergraph.namespaces import PG
+from peergraph.scenarios.narrowing import Narrowed, base_cuts, narrowed_pair
 
 _THIS = re.compile(r"\$this\b")
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
@@ -46,6 +48,14 @@ class Shape:
     enforces: str | None  # the statement of a code the shape stands for (None for a pattern)
     verdict: str | None  # pg:violates or pg:needsJudgment
     statements_query: str | None = None  # a pattern's SELECT ?statement: the statements it checks
+    # A pattern's target and constraint as their own parts over the base they share (``narrowing.py``)
+    narrowed_target: Narrowed | None = None
+    narrowed: Narrowed | None = None
+
+    def __post_init__(self):
+        for name in ("narrowed_target", "narrowed"):
+            if isinstance(getattr(self, name), dict):  # as the release compiled it (``compiled.py``)
+                object.__setattr__(self, name, Narrowed(**getattr(self, name)))
 
     @property
     def is_pattern(self) -> bool:
@@ -125,20 +135,33 @@ def read_shapes(path: Path, code_prefixes: dict[str, str] | None = None) -> list
         statements = None if checks is None else graph.value(checks, SH.select)
         if checks is not None and statements is None:
             raise PeergraphError(f"{path}: the pg:checksStatements of shape {node} has no sh:select.")
+        target_query = _declared(prefixes, target)
+        # A pattern's constraint already selects only the acts its target does (both read the
+        # statements' data the same way), so it runs without the target joined in.
+        check_query = _declared(prefixes, _THIS.sub("?this", str(select)) if checks is not None
+                                else _joined(str(select), target))
         shapes.append(Shape(
             iri=str(node),
-            target_query=_declared(prefixes, target),
-            # A pattern's constraint already selects only the acts its target does (both read the
-            # statements' data the same way), so it runs without the target joined in.
-            check_query=_declared(prefixes, _THIS.sub("?this", str(select)) if checks is not None
-                                  else _joined(str(select), target)),
+            target_query=target_query,
+            check_query=check_query,
             message=str(graph.value(constraint, SH.message) or graph.value(node, SH.message) or ""),
             severity=str(graph.value(node, SH.severity) or SH.Violation),
             enforces=enforces,
             verdict=_optional(graph.value(node, PG.verdict)),
             statements_query=None if statements is None else _declared(prefixes, str(statements)),
         ))
-    return shapes
+    return _narrowed(shapes)
+
+
+def _narrowed(shapes: list[Shape]) -> list[Shape]:
+    """The shapes with each pattern's target and constraint narrowed to the base they share."""
+    cuts = base_cuts([shape.target_query for shape in shapes if shape.is_pattern])
+    narrowed = []
+    for shape in shapes:
+        pair = narrowed_pair(shape.target_query, shape.check_query, cuts[shape.target_query]) \
+            if shape.target_query in cuts and shape.is_pattern else None
+        narrowed.append(replace(shape, narrowed_target=pair[0], narrowed=pair[1]) if pair else shape)
+    return narrowed
 
 
 def _optional(term) -> str | None:
@@ -181,27 +204,6 @@ def _joined(select: str, target: str) -> str:
     query = _THIS.sub("?this", select)
     brace = open_group(query)
     return f"{query[:brace + 1]} {{ {target} }} {query[brace + 1:]}"
-
-
-def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
-    """All results of all shapes, and every (focus node, shape, statement) a shape applies to: a
-    pattern's target selects the statement with each act, a statement's own shape applies for it."""
-    results, applies = [], set()
-    targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
-    for shape in shapes:
-        if shape.target_query not in targeted:
-            solutions = store.query(shape.target_query, use_default_graph_as_union=True)
-            targeted[shape.target_query] = [
-                (from_ox(solution["this"]), str(from_ox(solution["statement"])) if shape.is_pattern else None)
-                for solution in solutions]
-        applies.update((focus, shape, statement or shape.enforces)
-                       for focus, statement in targeted[shape.target_query])
-        solutions = store.query(shape.check_query, use_default_graph_as_union=True)
-        names = [variable.value for variable in solutions.variables]
-        for solution in solutions:
-            row = {name: from_ox(solution[name]) for name in names}
-            results.append(Result(shape, row["this"], row))
-    return results, applies
 
 
 def shacl_report(results: list[Result]) -> Graph:

@@ -26,7 +26,8 @@ from peergraph.scenarios.interpretations import Contest, Interpretations
 from peergraph.scenarios.parts import in_parts
 from peergraph.scenarios.provisions import Provision, Provisions, code_id
 from peergraph.scenarios.reading import SCOPE_PREFIX, Batch, as_written, read
-from peergraph.scenarios.shapes import Result, run
+from peergraph.scenarios.runner import run
+from peergraph.scenarios.shapes import Result
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
 

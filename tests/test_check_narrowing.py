@@ -1,0 +1,64 @@
+"""Verdict queries run over the rows of the base they share (peergraph/scenarios/narrowing.py)
+give exactly the answers of the queries run whole."""
+
+from dataclasses import replace
+
+import pyoxigraph as ox
+import pytest
+
+from peergraph.scenarios.runner import run
+from peergraph.scenarios.shapes import Shape, _narrowed
+
+EX = "urn:x:"
+PREFIX = "PREFIX ex: <urn:x:>\n"
+
+
+def whole(shapes: list[Shape]) -> list[Shape]:
+    return [replace(shape, narrowed_target=None, narrowed=None) for shape in shapes]
+
+
+def answers(store, shapes):
+    results, applies = run(store, shapes)
+    return sorted((r.shape.iri, str(r.focus), sorted((k, str(v)) for k, v in r.row.items())) for r in results), \
+        sorted((str(focus), shape.iri, statement) for focus, shape, statement in applies)
+
+
+def pattern(iri: str, target_body: str, constraint_body: str) -> Shape:
+    return Shape(iri=EX + iri, target_query=f"{PREFIX}SELECT DISTINCT ?this ?statement WHERE {{ {target_body} }}",
+                 check_query=f"{PREFIX}SELECT DISTINCT ?this ?statement ?kind WHERE {{ {target_body} {constraint_body} }}",
+                 message="", severity="", enforces=None, verdict=None, statements_query="SELECT ?statement {}")
+
+
+@pytest.fixture
+def store():
+    store = ox.Store()
+    facts = [("a1", "type", "Act"), ("a2", "type", "Act"), ("a1", "kind", "k1"), ("a2", "other", "k2"),
+             ("s", "regulates", "Act"), ("a1", "other", "k1")]
+    store.extend(ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(EX + p), ox.NamedNode(EX + o), ox.NamedNode(EX + "g"))
+                 for s, p, o in facts)
+    return store
+
+
+def test_a_variable_the_base_leaves_unbound_makes_the_query_run_whole(store):
+    base = "?this ex:type ?t . ?statement ex:regulates ?t . OPTIONAL { ?this ex:kind ?kind }"
+    shapes = _narrowed([pattern("p1", base, "?this ex:other ?kind ."), pattern("p2", base, "FILTER(BOUND(?kind))")])
+    assert all(shape.narrowed for shape in shapes) and "kind" in shapes[0].narrowed.shares
+    narrowed_answers = answers(store, shapes)
+    assert narrowed_answers == answers(store, whole(shapes))
+    # a2 has no ex:kind, so the OPTIONAL leaves ?kind unbound and the own part binds it: a2 is found
+    assert (EX + "p1", EX + "a2", [("kind", EX + "k2"), ("statement", EX + "s"), ("this", EX + "a2")]) in narrowed_answers[0]
+
+
+def test_an_own_part_that_could_read_the_rows_is_not_narrowed():
+    base = "?this ex:type ?t . ?statement ex:regulates ?t ."
+    blind, seeing = _narrowed([pattern("p1", base, "?this ?p ?kind ."), pattern("p2", base, "?kind ?p ?this .")])
+    assert blind.narrowed is not None
+    assert seeing.narrowed is None and seeing.narrowed_target is None
+
+
+def test_a_constraint_that_does_not_open_with_its_targets_elements_runs_whole():
+    shape, = _narrowed([Shape(
+        iri=EX + "p", message="", severity="", enforces=None, verdict=None, statements_query="SELECT ?statement {}",
+        target_query=f"{PREFIX}SELECT DISTINCT ?this ?statement WHERE {{ ?this ex:type ?t . ?statement ex:regulates ?t . }}",
+        check_query=f"{PREFIX}SELECT DISTINCT ?this ?statement WHERE {{ ?this ex:type ?u . ?statement ex:regulates ?u . }}")])
+    assert shape.narrowed is None
