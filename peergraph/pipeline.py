@@ -7,6 +7,7 @@ stage never imports the stages that consume it.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from peergraph.graph.build import Built, build as build_graph
@@ -15,7 +16,9 @@ from peergraph.scenarios.compiled import RELEASE_FILE, compiled_shapes
 from peergraph.scenarios.reference import scenario_reference
 
 # Release pages that consumers of the graph make: path in the release → function of (layout, store).
-DOCUMENTS = (("docs/scenario-vocabulary.html", scenario_reference), (RELEASE_FILE, compiled_shapes))
+# The build's store is its own, so the reference page reads its examples into it, not into a copy.
+DOCUMENTS = (("docs/scenario-vocabulary.html", functools.partial(scenario_reference, in_place=True)),
+             (RELEASE_FILE, compiled_shapes))
 
 
 def build(layout: Layout, dist: Path | None = None, include_drafts: bool = False) -> tuple[Built, list[Path]]:

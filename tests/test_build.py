@@ -1,6 +1,8 @@
 """The build writes release files that re-parse into the graph it built, and fails safely."""
 
 import csv
+import io
+import json
 import subprocess
 import sys
 from collections import defaultdict
@@ -65,6 +67,30 @@ def test_another_reader_gets_the_same_graph(release, built_union):
     _, dist, _ = release
     reparsed = Graph().parse(dist / "peergraph.jsonld", format="json-ld")
     _assert_same(_canonical(_quads(reparsed)), built_union, "peergraph.jsonld read by rdflib")
+
+
+def test_the_graph_files_hold_the_triples_sorted_and_each_once(release):
+    """The N-Triples file, written from sorted lines, is what pyoxigraph writes of the triples sorted
+    as their ``str``; the Turtle and JSON-LD files, read from it, keep that order."""
+    built, dist, _ = release
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in built.store}, key=str)
+    assert (dist / "peergraph.nt").read_bytes() == ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES)
+    assert [str(t) for t in ox.parse(path=dist / "peergraph.ttl", format=ox.RdfFormat.TURTLE)] == list(map(str, triples))
+
+
+def test_json_ld_written_a_run_of_subjects_at_a_time_is_the_document_written_whole(release, monkeypatch):
+    from peergraph.graph import release as module
+    _, dist, _ = release
+    triples = list(ox.parse(path=dist / "peergraph.nt", format=ox.RdfFormat.N_TRIPLES))
+    prefixes = json.loads((dist / "peergraph.jsonld").read_text(encoding="utf-8"))["@context"]
+    runs = module._runs_of_subjects
+    written = []
+    for size in (len(triples), 1, 97):
+        monkeypatch.setattr(module, "_runs_of_subjects", lambda triples, size=size: runs(triples, size))
+        out = io.BytesIO()
+        module.write_json_ld(triples, prefixes, out)
+        written.append(out.getvalue())
+    assert written[0] == written[1] == written[2] == (dist / "peergraph.jsonld").read_bytes()
 
 
 @pytest.mark.parametrize("name, fmt", [("peergraph.trig", ox.RdfFormat.TRIG), ("peergraph.nq", ox.RdfFormat.N_QUADS)],

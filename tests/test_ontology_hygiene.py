@@ -263,6 +263,17 @@ def test_every_example_of_the_reference_is_a_scenario_the_checker_accepts(refere
     assert int(next(iter(acts))["n"].value) == 2 * len(kinds)
 
 
+def test_the_reference_read_into_the_graph_itself_is_the_same_page_and_leaves_the_graph_as_it_was(reference, layout,
+                                                                                                    built):
+    import pyoxigraph as ox
+    from peergraph.scenarios.reference import scenario_reference
+    kg = ox.Store()
+    kg.bulk_extend(built.store)
+    quads, graphs = set(kg), set(kg.named_graphs())
+    assert scenario_reference(layout, kg, in_place=True) == reference
+    assert set(kg) == quads and set(kg.named_graphs()) == graphs
+
+
 def test_every_property_the_scaffolder_reads_its_cues_by_is_an_ontology_term_with_label_and_definition():
     """data/authoring/cues.ttl is not loaded by the build, so nothing else would notice a cue property
     that the ontology does not define."""

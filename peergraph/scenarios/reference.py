@@ -217,24 +217,35 @@ _CSS = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:
         "code{color:#555}")
 
 
-def scenario_reference(layout, kg: ox.Store) -> str:
-    """The reference page of a project: its built graph ``kg``, its verdict shapes and its examples."""
+def scenario_reference(layout, kg: ox.Store, in_place: bool = False) -> str:
+    """The reference page of a project: its built graph ``kg``, its verdict shapes and its examples.
+
+    These are read into a copy of ``kg``; ``in_place`` reads them into ``kg`` itself and takes them
+    out again after, for a caller that owns ``kg`` (the build): the copy of a 250-code graph was
+    the largest thing a build held."""
     from peergraph.graph.corpus import read_turtle
     from peergraph.graph.release import code_prefixes
     from peergraph.scenarios.reading import read
 
+    before = set(kg.named_graphs()) if in_place else set()
     has_examples = layout.scenarios_dir.is_dir() and any(
         p.suffix in (".ttl", ".json") for p in layout.scenarios_dir.iterdir())
-    if has_examples:   # read into a copy of the graph, checked as `peergraph check` checks them
-        store = read([layout.scenarios_dir], kg, layout.scenario_input_shapes).store
-    else:
-        store = ox.Store()
-        store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
-    if layout.verdict_shapes.is_file():
-        shapes = ox.NamedNode(SHAPES_GRAPH)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, shapes)
-                          for t in read_turtle(layout.verdict_shapes, supplied=code_prefixes(kg)))
-    return reference_html(store)
+    try:
+        if has_examples:   # checked as `peergraph check` checks them
+            store = read([layout.scenarios_dir], kg, layout.scenario_input_shapes, kg if in_place else None).store
+        elif in_place:
+            store = kg
+        else:
+            store = ox.Store()
+            store.bulk_extend(kg.quads_for_pattern(None, None, None, None))
+        if layout.verdict_shapes.is_file():
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(SHAPES_GRAPH))
+                              for t in read_turtle(layout.verdict_shapes, supplied=code_prefixes(kg)))
+        return reference_html(store)
+    finally:
+        if in_place:
+            for graph in set(kg.named_graphs()) - before:  # the examples' graphs and the shapes'
+                kg.remove_graph(graph)
 
 
 SHAPES_GRAPH = "https://w3id.org/peergraph/shapes/verdicts"
