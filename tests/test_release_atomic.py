@@ -26,8 +26,9 @@ from peergraph.output import staged_folder
 
 from .conftest import ROOT
 
-RELEASE = ["docs/concepts.html", "docs/ontology.html", "docs/scenario-vocabulary.html", "peergraph.jsonld", "peergraph.nq", "peergraph.nt",
-           "peergraph.trig", "peergraph.ttl", "provisions.csv", "scenario-context.jsonld", "scenario-shapes.json"]
+RELEASE = ["docs/concepts.html", "docs/ontology.html", "docs/scenario-vocabulary.html", "peergraph-check.nq",
+           "peergraph.jsonld", "peergraph.nq", "peergraph.nt", "peergraph.trig", "peergraph.ttl", "provisions.csv",
+           "scenario-context.jsonld", "scenario-shapes.json"]
 FOREIGN = "report/report.html"  # written by `peergraph report`, not by the build
 
 

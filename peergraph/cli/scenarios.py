@@ -63,7 +63,7 @@ def _check(args) -> int:
     from peergraph.scenarios.verdicts import Checker, as_json
 
     layout = layout_of(args)
-    outcome = Checker(layout, knowledge_graph(layout), layout.dist).check(args.scenarios, args.code or None, in_place=True)
+    outcome = Checker(layout, knowledge_graph(layout, for_check=True), layout.dist).check(args.scenarios, args.code or None, in_place=True)
     if outcome.scenarios or not outcome.problems:
         text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
         if args.output and not outcome.problems:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from peergraph.graph.check_graph import CHECK_FILE, RELEASE_FILE, check_graph_file, write_check_graph
 from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
 from peergraph.graph.derived import derived_labels, derived_texts, schema_index, version_stamps
 from peergraph.graph.docs import inputs_digest, reusable
@@ -172,6 +173,8 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
                     built.store.remove_graph(ox.NamedNode(name))
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
+                staging.write(CHECK_FILE, lambda out: write_check_graph(
+                    built.store, out, staging.path / RELEASE_FILE, layout))
                 if docs:
                     finish_docs(docs)
                 for name, page in (earlier or {}).items():  # the last release's pages, made from the same inputs
@@ -251,8 +254,9 @@ def summary(built: Built) -> dict:
     }
 
 
-def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) -> ox.Store:
-    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build.
+def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None, for_check: bool = False) -> ox.Store:
+    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build. ``for_check``
+    reads the graph a scenario check needs instead, where that build wrote it (``check_graph``).
 
     No command re-validates the graph behind its user's back. When an input changed since that
     build, the store is still the last good build, and ``say`` (by default a line on stderr)
@@ -261,7 +265,7 @@ def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) ->
     Only where there is no release yet is the graph checked afresh (without writing ``dist/``).
     """
     say = say or _to_stderr
-    release = layout.dist / "peergraph.nq"
+    release = layout.dist / RELEASE_FILE
     if not release.is_file():
         return check(layout).store  # nothing built yet, so nothing stale: the graph as the data holds it
     built_at = release.stat().st_mtime
@@ -272,7 +276,10 @@ def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) ->
         say(f"{names}{more} changed since the last build ({release}): answering from that build; "
             "run `peergraph build` to check and include the changes.")
     store = ox.Store()
-    store.bulk_load(path=release, format=ox.RdfFormat.N_QUADS)
+    # The build wrote these files with oxigraph: their IRIs need no validating again (a fifth of the
+    # load). ``load`` fills an in-memory store with less CPU than ``bulk_load`` (1.9 s against 2.0 s at 250 codes).
+    read = (for_check and check_graph_file(layout.dist, layout)) or release
+    store.load(path=read, format=ox.RdfFormat.N_QUADS, lenient=True)
     # A release built without the draft codes does not answer for them: those are checked afresh, and said so.
     drafts = [path for path in layout.code_files if not store.contains_named_graph(ox.NamedNode(code_graph_name(path)))]
     if drafts:
