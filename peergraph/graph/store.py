@@ -108,11 +108,16 @@ def select(store: ox.Store, query: str, bindings: dict | None = None) -> list[di
     """Run a SELECT over the union of the named graphs; rows map variable names to rdflib terms."""
     solutions = store.query(bind(query, bindings or {}), use_default_graph_as_union=True)
     names = [variable.value for variable in solutions.variables]
-    converted: dict = {}  # each term converted once: rows repeat them, and rdflib's constructors are slow
-
-    def term(value):
-        found = converted.get(value)
-        if found is None and value is not None:
-            found = converted[value] = from_ox(value)
-        return found
+    term = Converted()
     return [{name: term(row[name]) for name in names} for row in solutions]
+
+
+class Converted(dict):
+    """rdflib terms of pyoxigraph terms (None for None), each converted once: rows repeat them, and
+    rdflib's constructors are slow."""
+
+    def __call__(self, value):
+        found = self.get(value)
+        if found is None and value is not None:
+            found = self[value] = from_ox(value)
+        return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from peergraph.graph.store import from_ox
+from peergraph.graph.store import Converted
 from peergraph.scenarios.narrowing import SCRATCH, Narrowed, from_rows, row_quads, rows_query
 from peergraph.scenarios.shapes import Result, Shape
 
@@ -22,7 +22,7 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
     bases = _Bases(store, [shape for shape in shapes if shape.narrowed])
     found: dict[str, list[Result]] = {}
     targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
-    term = _Terms()
+    term = Converted()  # result rows repeat terms, and converting them cost more than the queries
     whole_targets = {shape.iri for shape in shapes if not bases.narrows(shape.narrowed_target)}
     whole_checks = {shape.iri for shape in shapes if not bases.narrows(shape.narrowed)}
     for shape in shapes:  # the queries that run whole, before the scratch graph exists
@@ -45,7 +45,7 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
     return [result for shape in shapes for result in found[shape.iri]], applies
 
 
-def _select_target(store: ox.Store, query: str, is_pattern: bool, targeted: dict, term: "_Terms",
+def _select_target(store: ox.Store, query: str, is_pattern: bool, targeted: dict, term: Converted,
                    key: str | None = None) -> None:
     """The (act, statement) pairs a target selects, once per target (``key``, by default the query)."""
     key = key or query
@@ -55,34 +55,23 @@ def _select_target(store: ox.Store, query: str, is_pattern: bool, targeted: dict
                          for solution in solutions]
 
 
-class _Terms(dict):
-    """rdflib terms of pyoxigraph terms, each converted once: result rows repeat them, and rdflib's
-    constructors cost more than the queries' own evaluation."""
-
-    def __call__(self, value):
-        found = self.get(value)
-        if found is None and value is not None:
-            found = self[value] = from_ox(value)
-        return found
-
-
 class _Bases:
     """The bases the narrowed queries share, each run once before the scratch graph is written."""
 
     def __init__(self, store: ox.Store, shapes: list[Shape]):
         self.store = store
         self.number: dict[str, int] = {}
+        first: dict[str, Narrowed] = {}  # a query of each base, whose declarations read it
         shares: dict[str, set[str]] = {}
         for shape in shapes:
             for narrowed in (shape.narrowed_target, shape.narrowed):
                 if narrowed is not None:
                     self.number.setdefault(narrowed.base, len(self.number))
+                    first.setdefault(narrowed.base, narrowed)
                     shares.setdefault(narrowed.base, set()).update(narrowed.shares.split())
         self.quads, self.unbound = [], {}
         for base, number in self.number.items():
-            example = next(n for shape in shapes for n in (shape.narrowed_target, shape.narrowed)
-                           if n is not None and n.base == base)
-            rows = list(store.query(rows_query(example, shares[base]), use_default_graph_as_union=True))
+            rows = list(store.query(rows_query(first[base], shares[base]), use_default_graph_as_union=True))
             quads, self.unbound[base] = row_quads(rows, shares[base], number)
             self.quads += quads
 
@@ -98,7 +87,7 @@ class _Bases:
         return from_rows(narrowed, self.number[narrowed.base])
 
 
-def _results(shape: Shape, solutions, term: _Terms) -> list[Result]:
+def _results(shape: Shape, solutions, term: Converted) -> list[Result]:
     names = [variable.value for variable in solutions.variables]
     results = []
     for solution in solutions:
