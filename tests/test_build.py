@@ -1,6 +1,7 @@
 """The build writes release files that re-parse into the graph it built, and fails safely."""
 
 import csv
+import gc
 import io
 import json
 import subprocess
@@ -12,7 +13,9 @@ import pytest
 from rdflib import RDF, Graph
 
 from peergraph import __version__
+from peergraph.graph import build as build_module
 from peergraph.graph.build import summary
+from peergraph.graph.collection import RARE_FULL_COLLECTIONS
 from peergraph.pipeline import build
 from peergraph.cli import main
 from peergraph.errors import PeergraphError
@@ -204,3 +207,22 @@ def test_the_summary_counts_statements_by_their_kind_and_nothing_else(built, spa
     statements = sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?p pg:expresses ?s }")
     assert sum(kinds.values()) == int(statements[0]["n"])
     assert "money" not in kinds and kinds["prohibition"] > 0
+
+
+def test_a_build_paces_full_collections_and_restores_the_collector_however_it_ends(project_copy, monkeypatch):
+    seen = []
+    real_check = build_module.check
+
+    def check_and_note_threshold(layout, *args):
+        seen.append(gc.get_threshold())
+        return real_check(layout, *args)
+
+    monkeypatch.setattr(build_module, "check", check_and_note_threshold)
+    before = gc.get_threshold()
+    build(Layout(project_copy))
+    code_file = next((project_copy / "data" / "codes").glob("*.ttl"))
+    code_file.write_text(code_file.read_text(encoding="utf-8") + "\n<broken", encoding="utf-8")
+    with pytest.raises(PeergraphError, match=code_file.name):
+        build(Layout(project_copy))
+    assert gc.get_threshold() == before
+    assert [threshold[2] for threshold in seen] == [max(before[2], RARE_FULL_COLLECTIONS)] * 2

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from peergraph.graph.collection import rare_full_collections
 from peergraph.graph.check_graph import CHECK_FILE, RELEASE_FILE, check_graph_file, write_check_graph
 from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
 from peergraph.graph.derived import derived_labels, derived_texts, schema_index, version_stamps
@@ -164,7 +165,7 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
     started = time.perf_counter()
     target = dist or layout.dist
     earlier = reusable(target / "docs", inputs_digest(layout.ontology_files, layout.concepts_file))
-    with _stopped_by_signals(), staged_folder(target) as staging:
+    with _stopped_by_signals(), rare_full_collections(), staged_folder(target) as staging:
         docs = None if earlier else start_docs(layout, staging.path / "docs")
         try:
             built = check(layout)
