@@ -100,12 +100,15 @@ def built(project: Path, checkout: Path) -> Path:
 
 
 def projects(project: Path, checkouts: list[Path]) -> dict[Path, Path]:
-    """The project for this checkout, and for each other one a copy of it built by that checkout."""
+    """The project for this checkout, and for each other one a copy of it with that checkout's shapes,
+    built by that checkout."""
     copies = {ROOT: project}
     for number, checkout in enumerate(checkouts):
         if checkout not in copies:
             copy = Path(BYTECODE) / f"project-{number}"
             shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist"), dirs_exist_ok=True)
+            if (checkout / "shapes").is_dir():  # the shapes are the checkout's own, as its queries are
+                shutil.copytree(checkout / "shapes", copy / "shapes", dirs_exist_ok=True)
             copies[checkout] = built(copy, checkout)
     return copies
 
