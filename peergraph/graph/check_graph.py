@@ -12,7 +12,7 @@ Of the other quads it keeps those whose predicate some query of a check can read
 (``scenarios/reads.py`` derives them from the queries), and for every subject one quad, so that the
 graph's subjects stay what they are. Its header names the predicates left out: a scenario file
 that names one of them as a node could make a query read it, and the check then loads the whole
-release (``Partial``).
+release (``Partial``). Where some query may read any predicate, the file holds every quad.
 
 The file is used only where it belongs to the release beside it (the size and time of
 ``peergraph.nq`` as the build wrote them), the scenario shapes files are as they were then, and
