@@ -19,6 +19,7 @@ reports figures.
 from __future__ import annotations
 
 import argparse
+import atexit
 import itertools
 import os
 import re
@@ -106,6 +107,7 @@ def projects(project: Path, checkouts: list[Path]) -> dict[Path, Path]:
     for number, checkout in enumerate(checkouts):
         if checkout not in copies:
             copy = Path(BYTECODE) / f"project-{number}"
+            atexit.register(shutil.rmtree, copy, True)  # a built corpus of 250 codes is large
             shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist"), dirs_exist_ok=True)
             if (checkout / "shapes").is_dir():  # the shapes are the checkout's own, as its queries are
                 shutil.copytree(checkout / "shapes", copy / "shapes", dirs_exist_ok=True)
