@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -72,11 +73,13 @@ def query_reads(query: str) -> tuple[set[str], list[Restricted]] | None:
 
 def derive(queries: Iterable[str], cache: dict | None = None) -> dict[str, list]:
     """Each query's reads by the digest of its text: its predicates and its restricted patterns, or
-    ``ANY``. ``cache`` holds earlier answers by digest (parsing a query takes some 25 ms)."""
+    ``ANY``. ``cache`` holds earlier answers by digest (parsing a query takes some 25 ms); the
+    digest is of the query and of this module, whose derivation made the answer."""
     cache = cache or {}
     answers = {}
+    derivation = digest([Path(__file__).read_text(encoding="utf-8")])  # answers of this code only
     for query in queries:
-        key = digest([query])
+        key = digest([derivation, query])
         if key not in answers:
             answers[key] = cache.get(key) or _answer(query)
     return answers
