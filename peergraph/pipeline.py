@@ -13,6 +13,7 @@ from pathlib import Path
 from peergraph.graph.build import Built, build as build_graph
 from peergraph.graph.layout import Layout
 from peergraph.scenarios.compiled import RELEASE_FILE, compiled_shapes
+from peergraph.scenarios.reads import check_reads
 from peergraph.scenarios.reference import scenario_reference
 
 # Release pages that consumers of the graph make: path in the release → function of (layout, store).
@@ -23,4 +24,4 @@ DOCUMENTS = (("docs/scenario-vocabulary.html", functools.partial(scenario_refere
 
 def build(layout: Layout, dist: Path | None = None, include_drafts: bool = False) -> tuple[Built, list[Path]]:
     """Check the graph and write the release, with every page in ``DOCUMENTS`` (draft codes only if asked)."""
-    return build_graph(layout, dist, DOCUMENTS, include_drafts)
+    return build_graph(layout, dist, DOCUMENTS, include_drafts, check_reads)

@@ -7,7 +7,8 @@ times an already built project instead); then each command runs --runs times, af
 that warms the bytecode cache (kept in a temporary folder, so that no checkout is written to;
 a user's installation has its bytecode compiled), and the median CPU time (user + system) is
 printed with its ratio to the import. --peergraph times the commands of other checkouts too,
-on the same corpus, in the same run. Targets: --help ≤ 1.5×, one check ≤ 2×. --profile prints
+on the same corpus, each with its own build of it (a checkout reads the release files its own
+build writes), in the same run. Targets: --help ≤ 1.5×, one check ≤ 2×. --profile prints
 where one check's time goes (cProfile, top 15 by own time), for each checkout. Not a test: it
 reports figures.
 
@@ -18,9 +19,11 @@ reports figures.
 from __future__ import annotations
 
 import argparse
+import atexit
 import itertools
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,17 +90,42 @@ def main() -> None:
     for codes in args.codes:
         with tempfile.TemporaryDirectory() as folder:
             project = make_corpus(Path(folder) / "corpus", codes)
-            subprocess.run([python, "-m", "peergraph.cli", "--root", str(project), "build"], cwd=project,
-                           env=environment(ROOT), check=True, stdout=subprocess.DEVNULL)
+            built(project, ROOT)
             time_checks(project, codes, checkouts, base, args)
+
+
+def built(project: Path, checkout: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "peergraph.cli", "--root", str(project), "build"], cwd=project,
+                   env=environment(checkout), check=True, stdout=subprocess.DEVNULL)
+    return project
+
+
+def projects(project: Path, checkouts: list[Path]) -> dict[Path, Path]:
+    """The project for this checkout, and for each other one a copy of it with that checkout's shapes,
+    built by that checkout."""
+    copies = {ROOT: project}
+    for number, checkout in enumerate(checkouts):
+        if checkout not in copies:
+            copy = Path(BYTECODE) / f"project-{number}"
+            atexit.register(shutil.rmtree, copy, True)  # a built corpus of 250 codes is large
+            shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist"), dirs_exist_ok=True)
+            if (checkout / "shapes").is_dir():  # the shapes are the checkout's own, as its queries are
+                shutil.copytree(checkout / "shapes", copy / "shapes", dirs_exist_ok=True)
+            copies[checkout] = built(copy, checkout)
+    return copies
 
 
 def time_checks(project: Path, codes: int | None, checkouts: list[Path], base: float, args) -> None:
     codes = codes or len(list((project / "data" / "codes").glob("*.ttl")))
     scenario = one_scenario(project)
-    command = [sys.executable, "-m", "peergraph.cli", "--root", str(project), "check", str(scenario)]
+    own = projects(project, checkouts)
+
+    def command(checkout: Path) -> list[str]:
+        root = own[checkout]
+        return [sys.executable, "-m", "peergraph.cli", "--root", str(root), "check", str(root / scenario.name)]
+
     for checkout in checkouts:
-        checked = cpu(command, project, args.runs, checkout)
+        checked = cpu(command(checkout), own[checkout], args.runs, checkout)
         what = f"check one scenario, {codes} codes ({checkout.name})"
         print(f"{what:<44} {checked:>7.3f} {checked / base:>4.1f}×  (target 2×)")
     if not args.profile:
@@ -105,8 +133,8 @@ def time_checks(project: Path, codes: int | None, checkouts: list[Path], base: f
     import pstats
     for checkout in checkouts:
         profile = Path(BYTECODE) / f"check-{codes}.prof"
-        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), *command[1:]], cwd=project,
-                       env=environment(checkout), stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), *command(checkout)[1:]],
+                       cwd=own[checkout], env=environment(checkout), stdout=subprocess.DEVNULL)
         print(f"\ncProfile of one check, {codes} codes, {checkout}:")
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(15)
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pyoxigraph as ox
 import pytest
 
+from peergraph.scenarios.narrowing import _last_as_filter, rows_query
 from peergraph.scenarios.runner import run
 from peergraph.scenarios.shapes import Shape, _narrowed
 
@@ -62,3 +63,23 @@ def test_a_constraint_that_does_not_open_with_its_targets_elements_runs_whole():
         target_query=f"{PREFIX}SELECT DISTINCT ?this ?statement WHERE {{ ?this ex:type ?t . ?statement ex:regulates ?t . }}",
         check_query=f"{PREFIX}SELECT DISTINCT ?this ?statement WHERE {{ ?this ex:type ?u . ?statement ex:regulates ?u . }}")])
     assert shape.narrowed is None
+
+
+def test_a_last_group_that_only_narrows_the_rows_runs_as_a_filter(store):
+    """Joined in, oxigraph ran such a group over all of the graph; as a FILTER EXISTS, for the rows."""
+    kinds = "{ ?statement ex:regulates ?t } UNION { ?statement ex:forbids ?t }"
+    base = f"?this ex:type ?t . ?statement ex:regulates ?t . {kinds}"
+    shapes = _narrowed([pattern("p1", base, "?this ex:kind ?kind ."), pattern("p2", base, "?this ex:other ?kind .")])
+    assert all(shape.narrowed for shape in shapes)
+    assert f"FILTER EXISTS {{ {kinds} }}" in rows_query(shapes[0].narrowed, {"this", "statement"})
+    assert answers(store, shapes) == answers(store, whole(shapes)) and answers(store, shapes)[0]
+
+
+@pytest.mark.parametrize("base, shares", [
+    ("?this ex:type ?t . { ?statement ex:regulates ?t }", {"this", "statement"}),  # selects what the group binds
+    ("?this ex:type ?t . { ?s ex:regulates ?x FILTER EXISTS { ?s ex:kind ?t } }", {"this"}),  # ?t only nested
+    ("?this ex:type ?t . OPTIONAL { ?s ex:regulates ?t }", {"this"}),  # not a group of its own
+    ("{ ?this ex:type ?t } UNION { ?this ex:kind ?t }", {"this"}),  # nothing before it to narrow
+])
+def test_a_group_whose_filter_could_give_other_rows_stays_joined(base, shares):
+    assert _last_as_filter(base, shares) == base

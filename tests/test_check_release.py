@@ -9,12 +9,13 @@ import pyoxigraph as ox
 import pytest
 
 from peergraph.errors import PeergraphError
-from peergraph.graph.build import knowledge_graph
+from peergraph.graph.build import check_knowledge_graph, knowledge_graph
 from peergraph.graph.check_graph import CHECK_FILE, RELEASE_FILE as CHECK_RELEASE, check_graph_file, write_check_graph
 from peergraph.graph.layout import CROSSWALK_GRAPH, Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.pipeline import build
 from peergraph.scenarios.compiled import RELEASE_FILE, CompiledShapes, compiled_shapes
+from peergraph.scenarios.reads import check_reads, python_digest
 from peergraph.scenarios.shapes import read_shapes
 from peergraph.scenarios.verdicts import Checker, as_json
 
@@ -99,7 +100,7 @@ def _check_release(layout, built, dist):
     dist.mkdir(exist_ok=True)
     built.store.dump(dist / CHECK_RELEASE, ox.RdfFormat.N_QUADS)
     with (dist / CHECK_FILE).open("wb") as out:
-        write_check_graph(built.store, out, dist / CHECK_RELEASE, layout)
+        write_check_graph(built.store, out, dist / CHECK_RELEASE, layout, check_reads(layout, built.store))
     return dist
 
 
@@ -108,12 +109,13 @@ def test_the_check_graph_gives_every_verdict_and_problem_of_the_whole_graph(layo
     dist = _check_release(layout, built, tmp_path / "dist")
     alignment = next(iter(built.store.quads_for_pattern(None, None, None, ox.NamedNode(CROSSWALK_GRAPH)))).subject
     (tmp_path / "states.ttl").write_text(STATES_AN_ALIGNMENT.format(alignment=alignment.value), encoding="utf-8")
+    path, partial = check_graph_file(dist, layout, python_digest())
     check_graph = ox.Store()
-    check_graph.bulk_load(path=check_graph_file(dist, layout), format=ox.RdfFormat.N_QUADS)
+    check_graph.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
     assert len(check_graph) < len(built.store)
     outcomes = []
-    for store in (built.store, check_graph):
-        outcome = Checker(layout, store, release).check([SCENARIOS, tmp_path / "states.ttl"])
+    for store, left_out in ((built.store, None), (check_graph, partial)):
+        outcome = Checker(layout, store, release, left_out).check([SCENARIOS, tmp_path / "states.ttl"])
         outcomes.append((as_json(outcome), outcome.problems))
     assert outcomes[0] == outcomes[1] and len(json.loads(outcomes[0][0])["scenarios"]) > 40
     assert any(problem.startswith(f"{tmp_path / 'states.ttl'}:4: states facts about") for problem in outcomes[0][1])
@@ -122,28 +124,29 @@ def test_the_check_graph_gives_every_verdict_and_problem_of_the_whole_graph(layo
 def test_a_check_graph_is_read_only_with_its_own_release_and_shapes(project_copy, built, tmp_path):
     layout = Layout(project_copy)
     dist = _check_release(layout, built, tmp_path / "dist")
-    assert check_graph_file(dist, layout) == dist / CHECK_FILE
+    assert check_graph_file(dist, layout, python_digest())[0] == dist / CHECK_FILE
+    assert check_graph_file(dist, layout, "made for other queries") is None
     shapes = project_copy / "shapes" / "scenario-verdicts.ttl"  # an edited shape might read the crosswalk
     shapes.write_text(shapes.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert check_graph_file(dist, layout) is None
+    assert check_graph_file(dist, layout, python_digest()) is None
     dist = _check_release(layout, built, tmp_path / "again")
     with (dist / CHECK_RELEASE).open("ab") as release_file:  # a release of another build beside it
         release_file.write(b"\n")
-    assert check_graph_file(dist, layout) is None
+    assert check_graph_file(dist, layout, python_digest()) is None
     dist = _check_release(layout, built, tmp_path / "third")
     (dist / CHECK_FILE).write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
-    assert check_graph_file(dist, layout) is None
+    assert check_graph_file(dist, layout, python_digest()) is None
     (dist / CHECK_FILE).unlink()
-    assert check_graph_file(dist, layout) is None
+    assert check_graph_file(dist, layout, python_digest()) is None
 
 
 def test_a_check_reads_the_check_graph_of_the_build_and_the_release_without_it(project_copy):
     layout = Layout(project_copy)
     crosswalk = ox.NamedNode(CROSSWALK_GRAPH)
     build(layout)
-    whole, for_check = knowledge_graph(layout), knowledge_graph(layout, for_check=True)
+    whole, (for_check, partial) = knowledge_graph(layout), check_knowledge_graph(layout, python_digest())
     in_whole = sum(1 for _ in whole.quads_for_pattern(None, None, None, crosswalk))
     in_check = sum(1 for _ in for_check.quads_for_pattern(None, None, None, crosswalk))
-    assert 0 < in_check < in_whole
+    assert 0 < in_check < in_whole and len(for_check) < len(whole) and partial.omitted
     (layout.dist / CHECK_FILE).unlink()
-    assert len(knowledge_graph(layout, for_check=True)) == len(whole)
+    assert len(check_knowledge_graph(layout, python_digest())[0]) == len(whole)

@@ -59,11 +59,13 @@ _CHECK = ("Check scenario files (Turtle or JSON; a folder checks every file in i
 
 
 def _check(args) -> int:
-    from peergraph.graph.build import knowledge_graph
+    from peergraph.graph.build import check_knowledge_graph
+    from peergraph.scenarios.reads import python_digest
     from peergraph.scenarios.verdicts import Checker, as_json
 
     layout = layout_of(args)
-    outcome = Checker(layout, knowledge_graph(layout, for_check=True), layout.dist).check(args.scenarios, args.code or None, in_place=True)
+    kg, partial = check_knowledge_graph(layout, python_digest())
+    outcome = Checker(layout, kg, layout.dist, partial).check(args.scenarios, args.code or None, in_place=True)
     if outcome.scenarios or not outcome.problems:
         text = {"table": as_table, "json": as_json, "turtle": as_turtle}[args.format](outcome)
         if args.output and not outcome.problems:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from peergraph.graph.collection import rare_full_collections
-from peergraph.graph.check_graph import CHECK_FILE, RELEASE_FILE, check_graph_file, write_check_graph
+from peergraph.graph.check_graph import CHECK_FILE, RELEASE_FILE, Partial, Reads, check_graph_file, write_check_graph
 from peergraph.graph.corpus import Corpus, graph_of, load, read_turtle
 from peergraph.graph.derived import derived_labels, derived_texts, schema_index, version_stamps
 from peergraph.graph.docs import inputs_digest, reusable
@@ -149,7 +149,8 @@ Documents = Sequence[tuple[str, Callable[[Layout, ox.Store], str]]]
 
 
 def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
-          include_drafts: bool = False) -> tuple[Built, list[Path]]:
+          include_drafts: bool = False, reads: Callable[[Layout, ox.Store], Reads] | None = None
+          ) -> tuple[Built, list[Path]]:
     """Check the graph and write the release files; ``dist/`` changes only on success, and whole.
 
     A draft code (one with suggestions awaiting review) is checked with the others but left out
@@ -157,6 +158,8 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
 
     ``documents`` are pages that later stages make from the checked graph (``peergraph.pipeline``
     names them): each is a path in the release and a function of the layout and the store.
+    ``reads`` says what a scenario check reads of the graph (``check_graph``); without it the
+    check graph keeps every predicate, and no check uses it.
 
     However the build ends (a problem, an error, SIGINT or SIGTERM) it leaves no staging
     folder and no documentation process behind; one killed outright leaves a staging
@@ -174,8 +177,9 @@ def build(layout: Layout, dist: Path | None = None, documents: Documents = (),
                     built.store.remove_graph(ox.NamedNode(name))
             with _timed(built.seconds, "write"):
                 write_release(built.store, staging, release_prefixes(built.corpus.prefixes))
+                check_reads = reads(layout, built.store) if reads else Reads(None, "", {})
                 staging.write(CHECK_FILE, lambda out: write_check_graph(
-                    built.store, out, staging.path / RELEASE_FILE, layout))
+                    built.store, out, staging.path / RELEASE_FILE, layout, check_reads))
                 if docs:
                     finish_docs(docs)
                 for name, page in (earlier or {}).items():  # the last release's pages, made from the same inputs
@@ -255,9 +259,8 @@ def summary(built: Built) -> dict:
     }
 
 
-def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None, for_check: bool = False) -> ox.Store:
-    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build. ``for_check``
-    reads the graph a scenario check needs instead, where that build wrote it (``check_graph``).
+def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None) -> ox.Store:
+    """The built graph as a store, read from ``dist/peergraph.nq``: the last good build.
 
     No command re-validates the graph behind its user's back. When an input changed since that
     build, the store is still the last good build, and ``say`` (by default a line on stderr)
@@ -265,10 +268,22 @@ def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None, fo
     release in place, so a broken edit never stops questions about the graph as it was checked.
     Only where there is no release yet is the graph checked afresh (without writing ``dist/``).
     """
+    return _last_build(layout, say)[0]
+
+
+def check_knowledge_graph(layout: Layout, digest: str, say: Callable[[str], None] | None = None
+                          ) -> tuple[ox.Store, Partial | None]:
+    """The graph a scenario check needs (``knowledge_graph``): the check graph, where the last build
+    wrote one for the check's queries of ``digest`` (``check_graph``), and what it leaves out."""
+    return _last_build(layout, say, digest)
+
+
+def _last_build(layout: Layout, say: Callable[[str], None] | None, digest: str | None = None
+                ) -> tuple[ox.Store, Partial | None]:
     say = say or _to_stderr
     release = layout.dist / RELEASE_FILE
     if not release.is_file():
-        return check(layout).store  # nothing built yet, so nothing stale: the graph as the data holds it
+        return check(layout).store, None  # nothing built yet, so nothing stale: the graph as the data holds it
     built_at = release.stat().st_mtime
     changed = [path for path in inputs(layout) if path.stat().st_mtime > built_at]
     if changed:
@@ -279,15 +294,15 @@ def knowledge_graph(layout: Layout, say: Callable[[str], None] | None = None, fo
     store = ox.Store()
     # The build wrote these files with oxigraph: their IRIs need no validating again (a fifth of the
     # load). ``load`` fills an in-memory store with less CPU than ``bulk_load`` (1.9 s against 2.0 s at 250 codes).
-    read = (for_check and check_graph_file(layout.dist, layout)) or release
-    store.load(path=read, format=ox.RdfFormat.N_QUADS, lenient=True)
+    found = check_graph_file(layout.dist, layout, digest) if digest is not None else None
+    store.load(path=found[0] if found else release, format=ox.RdfFormat.N_QUADS, lenient=True)
     # A release built without the draft codes does not answer for them: those are checked afresh, and said so.
     drafts = [path for path in layout.code_files if not store.contains_named_graph(ox.NamedNode(code_graph_name(path)))]
     if drafts:
         say(f"{', '.join(path.stem for path in drafts)} not in the last build ({release}), which leaves out "
             "draft codes: checking the graph with them, without writing the release.")
-        return check(layout).store
-    return store
+        return check(layout).store, None
+    return store, found[1] if found and found[1].omitted else None
 
 
 def inputs(layout: Layout) -> list[Path]:

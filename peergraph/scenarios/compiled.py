@@ -32,12 +32,26 @@ def shape_files(layout: Layout) -> list[tuple[Path, bool]]:
 
 def compiled_shapes(layout: Layout, store: ox.Store) -> str:
     """The release file: every scenario shapes file's shapes, by digest (a page of ``pipeline.DOCUMENTS``)."""
+    compiled = {digest: [dataclasses.asdict(shape) for shape in shapes]
+                for digest, shapes in read_shape_files(layout, store).items()}
+    return json.dumps(compiled, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def read_shape_files(layout: Layout, store: ox.Store) -> dict[str, list[Shape]]:
+    """Every scenario shapes file's shapes, by digest; read once per process, as the build needs
+    them twice (here, and for what the check graph keeps)."""
     prefixes = code_prefixes(store)
-    compiled = {}
+    found = {}
     for path, with_codes in shape_files(layout):
         used = prefixes if with_codes else {}
-        compiled[_digest(path, used)] = [dataclasses.asdict(shape) for shape in read_shapes(path, used)]
-    return json.dumps(compiled, ensure_ascii=False, sort_keys=True) + "\n"
+        digest = _digest(path, used)
+        if digest not in _READ:
+            _READ[digest] = read_shapes(path, used)
+        found[digest] = _READ[digest]
+    return found
+
+
+_READ: dict[str, list[Shape]] = {}
 
 
 class CompiledShapes:

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from peergraph.errors import PeergraphError
+from peergraph.graph.check_graph import Partial
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import code_prefixes
 from peergraph.scenarios.compiled import CompiledShapes
@@ -102,10 +103,11 @@ class Outcome:
 class Checker:
     """The verdict shapes and the knowledge graph they read, loaded once for many checks."""
 
-    def __init__(self, layout: Layout, kg: ox.Store, release: Path | None = None):
+    def __init__(self, layout: Layout, kg: ox.Store, release: Path | None = None, partial: Partial | None = None):
         """``release`` is a ``dist/`` folder whose compiled shapes (``compiled``) may spare parsing the
-        shapes files: each is used only where its file and the codes' prefixes are as they were."""
-        self.layout, self.kg = layout, kg
+        shapes files: each is used only where its file and the codes' prefixes are as they were.
+        ``partial`` says what ``kg`` leaves out of the release, where it is a check graph."""
+        self.layout, self.kg, self.partial = layout, kg, partial
         compiled, prefixes = CompiledShapes(release), code_prefixes(kg)
         self.shapes = compiled.shapes(layout.verdict_shapes, prefixes)
         self.input_shapes = compiled.shapes(layout.scenario_input_shapes)
@@ -133,7 +135,7 @@ class Checker:
         if self.spent:
             raise PeergraphError("this checker's graph already holds the scenarios of an earlier check.")
         self.spent = in_place
-        batch = read(paths, self.kg, self.input_shapes, self.kg if in_place else None)
+        batch = read(paths, self.kg, self.input_shapes, self.kg if in_place else None, self.partial)
         outcome = self.judge(batch, codes)
         outcome.problems[:0] = batch.problems
         return outcome
