@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from peergraph.errors import PeergraphError
 from peergraph.graph.context import CONTEXT_IRI, json_context
+from peergraph.graph.release import no_cycle_collection
 from peergraph.graph.store import to_ox
 from peergraph.scenarios.file_graph import SCENARIO_BASE, SCENARIO_GRAPH_BASE, SCOPE_PREFIX, as_written
 from peergraph.scenarios.file_graph import FileGraph, slug
@@ -94,6 +95,11 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], stor
     Files with a problem are left out of the batch's store; the rest are ready to judge. The
     batch's store is ``store`` where given (``kg`` itself, for one check per process), else a copy of ``kg``.
     """
+    with no_cycle_collection():
+        return _read(paths, kg, input_shapes, store)
+
+
+def _read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], store: ox.Store | None) -> Batch:
     if store is None:
         store = ox.Store()
         store.bulk_extend(kg)

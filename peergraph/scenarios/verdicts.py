@@ -20,7 +20,7 @@ from rdflib import URIRef
 
 from peergraph.errors import PeergraphError
 from peergraph.graph.layout import Layout
-from peergraph.graph.release import code_prefixes
+from peergraph.graph.release import code_prefixes, no_cycle_collection
 from peergraph.scenarios.compiled import CompiledShapes
 from peergraph.scenarios.interpretations import Contest, Interpretations
 from peergraph.scenarios.parts import in_parts
@@ -139,6 +139,10 @@ class Checker:
         return outcome
 
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
+        with no_cycle_collection():
+            return self._judged(batch, codes)
+
+    def _judged(self, batch: Batch, codes: list[str] | None) -> Outcome:
         results, applies, reading_results, reading_applies = [], set(), [], set()
         for (found, applied), (read_found, read_applied) in in_parts(
                 batch.store, batch.files, lambda store: (run(store, self.shapes), self.readings.run(store))):
