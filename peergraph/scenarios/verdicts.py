@@ -203,8 +203,8 @@ class Checker:
 
     @staticmethod
     def _code_verdict(code: str, acts: list[str], findings, checked, contests) -> CodeVerdict:
-        found = [f for act in acts for f in findings[act, code]]
-        applied = {p.iri: p for act in acts for p in checked[act, code].values()}
+        found = [f for act in acts for f in findings.get((act, code), ())]  # no empty entries made
+        applied = {p.iri: p for act in acts for p in checked.get((act, code), {}).values()}
         if any(f.verdict == "violates" for f in found):
             verdict = "violates"
         elif found:
