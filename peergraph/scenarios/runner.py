@@ -92,7 +92,7 @@ class _Bases:
 def _results(shape: Shape, solutions, term: Converted) -> list[Result]:
     names = [variable.value for variable in solutions.variables]
     results = []
-    for solution in solutions:
-        row = {name: term(solution[name]) for name in names}
+    for solution in solutions:  # a solution iterates its values in the order of ``names``
+        row = dict(zip(names, map(term, solution)))
         results.append(Result(shape, row["this"], row))
     return results
