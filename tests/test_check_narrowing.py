@@ -83,3 +83,14 @@ def test_a_last_group_that_only_narrows_the_rows_runs_as_a_filter(store):
 ])
 def test_a_group_whose_filter_could_give_other_rows_stays_joined(base, shares):
     assert _last_as_filter(base, shares) == base
+
+
+def test_without_targets_the_results_are_the_same_and_nothing_is_said_to_apply(store):
+    base = "?this ex:type ?t . ?statement ex:regulates ?t ."
+    shapes = _narrowed([pattern("p1", base, "?this ex:kind ?kind ."), pattern("p2", base, "?this ex:other ?kind .")])
+    results, applies = run(store, shapes, targets=False)
+    assert applies == set()
+    # a1 has ex:kind k1; a1 and a2 have ex:other: each result as the run with targets finds it
+    found = sorted((r.shape.iri, str(r.focus), str(r.row["kind"])) for r in results)
+    assert found == [(EX + "p1", EX + "a1", EX + "k1"), (EX + "p2", EX + "a1", EX + "k1"), (EX + "p2", EX + "a2", EX + "k2")]
+    assert found == sorted((r.shape.iri, str(r.focus), str(r.row["kind"])) for r in run(store, shapes)[0])

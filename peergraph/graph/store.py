@@ -109,7 +109,7 @@ def select(store: ox.Store, query: str, bindings: dict | None = None) -> list[di
     solutions = store.query(bind(query, bindings or {}), use_default_graph_as_union=True)
     names = [variable.value for variable in solutions.variables]
     term = Converted()
-    return [{name: term(row[name]) for name in names} for row in solutions]
+    return [dict(zip(names, map(term, row))) for row in solutions]  # a row iterates its values in order
 
 
 class Converted(dict):

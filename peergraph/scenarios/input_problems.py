@@ -164,7 +164,8 @@ def _nearest(iri: str, known: KnownTerms) -> str:
 
 def input_problems(batch, input_shapes: Path | list[Shape]) -> list[tuple[str, str]]:
     """(graph, sentence naming the file) for each result of the input shapes (a file, or its shapes read), each once."""
-    results, _ = run(batch.store, read_shapes(input_shapes) if isinstance(input_shapes, Path) else input_shapes)
+    results, _ = run(batch.store, read_shapes(input_shapes) if isinstance(input_shapes, Path) else input_shapes,
+                     targets=False)
     problems = {}
     for result in results:
         nodes = (term for term in (result.focus, *result.row.values()) if isinstance(term, (URIRef, BNode)))

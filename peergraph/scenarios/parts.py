@@ -34,15 +34,14 @@ def in_parts(store: ox.Store, graphs: Iterable[str], work: Callable[[ox.Store], 
     if scenarios <= size:  # the common case, one check: nothing to split
         return [work(store)]
 
-    def known(node) -> bool:  # a subject of some graph other than the scenarios'
-        return any(quad.graph_name not in scenario_graphs for quad in store.quads_for_pattern(node, None, None))
-
     quads = [quad for name in names for quad in store.quads_for_pattern(None, None, None, name)]
-    units = _connected(quads, known)
     # A part is judged in a store that never held the others: oxigraph keeps what is removed from
     # a store in memory, and every query then reads past it. The parts judged in one store add up
     # to at most the knowledge graph's size before a fresh copy is made.
-    knowledge = [quad for quad in store if quad.graph_name not in scenario_graphs]
+    knowledge = [quad for graph in [ox.DefaultGraph(), *store.named_graphs()] if graph not in scenario_graphs
+                 for quad in store.quads_for_pattern(None, None, None, graph)]  # the scenarios' quads are read once
+    subjects = {quad.subject for quad in knowledge}  # one look-up per node, not a scan of its quads
+    units = _connected(quads, subjects.__contains__)
     results, workspace, judged = [], None, 0
     for part in _grouped(units, size):
         if workspace is None or judged > len(knowledge):

@@ -24,6 +24,7 @@ from rdflib.term import Node
 from peergraph.errors import PeergraphError
 from peergraph.graph.check_graph import Partial
 from peergraph.graph.context import CONTEXT_IRI, json_context
+from peergraph.graph.collection import no_cycle_collection
 from peergraph.graph.store import to_ox
 from peergraph.scenarios.file_graph import SCENARIO_BASE, SCENARIO_GRAPH_BASE, SCOPE_PREFIX, as_written
 from peergraph.scenarios.file_graph import FileGraph, slug
@@ -98,6 +99,12 @@ def read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], stor
     Where ``kg`` is a check graph that leaves predicates out (``partial``) and a file names one of
     them as a node, a query could read it: the batch's store then gets the whole release.
     """
+    with no_cycle_collection():
+        return _read(paths, kg, input_shapes, store, partial)
+
+
+def _read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], store: ox.Store | None,
+          partial: Partial | None) -> Batch:
     if store is None:
         store = ox.Store()
         store.bulk_extend(kg)

@@ -13,9 +13,11 @@ from peergraph.scenarios.narrowing import SCRATCH, Narrowed, from_rows, row_quad
 from peergraph.scenarios.shapes import Result, Shape
 
 
-def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]:
+def run(store: ox.Store, shapes: list[Shape], targets: bool = True) -> tuple[list[Result], set[tuple]]:
     """All results of all shapes, and every (focus node, shape, statement) a shape applies to: a
     pattern's target selects the statement with each act, a statement's own shape applies for it.
+    Without ``targets`` no target runs and nothing is said to apply: the input checks need only
+    the results, and selecting every act of a batch was a third of their cost.
 
     A base several patterns' queries share is run once; its rows go to a scratch graph, and each
     query narrowed to it runs its own part over them (``narrowing.py``)."""
@@ -23,7 +25,7 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
     found: dict[str, list[Result]] = {}
     targeted: dict[str, list] = {}  # shapes of several codes share a target: select it once
     term = Converted()  # result rows repeat terms, and converting them cost more than the queries
-    whole_targets = {shape.iri for shape in shapes if not bases.narrows(shape.narrowed_target)}
+    whole_targets = {shape.iri for shape in shapes if targets and not bases.narrows(shape.narrowed_target)}
     whole_checks = {shape.iri for shape in shapes if not bases.narrows(shape.narrowed)}
     for shape in shapes:  # the queries that run whole, before the scratch graph exists
         if shape.iri in whole_targets:
@@ -33,7 +35,7 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
     try:
         bases.write()
         for shape in shapes:
-            if shape.iri not in whole_targets:
+            if targets and shape.iri not in whole_targets:
                 _select_target(store, bases.query(shape.narrowed_target), True, targeted, term, shape.target_query)
             if shape.iri not in whole_checks:
                 query = bases.query(shape.narrowed)
@@ -41,7 +43,7 @@ def run(store: ox.Store, shapes: list[Shape]) -> tuple[list[Result], set[tuple]]
     finally:
         store.remove_graph(SCRATCH)
     applies = {(focus, shape, statement or shape.enforces)
-               for shape in shapes for focus, statement in targeted[shape.target_query]}
+               for shape in shapes for focus, statement in targeted.get(shape.target_query, ())}
     return [result for shape in shapes for result in found[shape.iri]], applies
 
 
@@ -90,7 +92,7 @@ class _Bases:
 def _results(shape: Shape, solutions, term: Converted) -> list[Result]:
     names = [variable.value for variable in solutions.variables]
     results = []
-    for solution in solutions:
-        row = {name: term(solution[name]) for name in names}
+    for solution in solutions:  # a solution iterates its values in the order of ``names``
+        row = dict(zip(names, map(term, solution)))
         results.append(Result(shape, row["this"], row))
     return results

@@ -21,6 +21,7 @@ from rdflib import URIRef
 from peergraph.errors import PeergraphError
 from peergraph.graph.check_graph import Partial
 from peergraph.graph.layout import Layout
+from peergraph.graph.collection import no_cycle_collection
 from peergraph.graph.release import code_prefixes
 from peergraph.scenarios.compiled import CompiledShapes
 from peergraph.scenarios.interpretations import Contest, Interpretations
@@ -141,6 +142,10 @@ class Checker:
         return outcome
 
     def judge(self, batch: Batch, codes: list[str] | None = None) -> Outcome:
+        with no_cycle_collection():
+            return self._judged(batch, codes)
+
+    def _judged(self, batch: Batch, codes: list[str] | None) -> Outcome:
         results, applies, reading_results, reading_applies = [], set(), [], set()
         for (found, applied), (read_found, read_applied) in in_parts(
                 batch.store, batch.files, lambda store: (run(store, self.shapes), self.readings.run(store))):
@@ -201,8 +206,8 @@ class Checker:
 
     @staticmethod
     def _code_verdict(code: str, acts: list[str], findings, checked, contests) -> CodeVerdict:
-        found = [f for act in acts for f in findings[act, code]]
-        applied = {p.iri: p for act in acts for p in checked[act, code].values()}
+        found = [f for act in acts for f in findings.get((act, code), ())]  # no empty entries made
+        applied = {p.iri: p for act in acts for p in checked.get((act, code), {}).values()}
         if any(f.verdict == "violates" for f in found):
             verdict = "violates"
         elif found:
