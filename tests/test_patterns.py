@@ -8,7 +8,6 @@ a person's age already decides) change the verdicts of the scenarios written for
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
