@@ -80,6 +80,9 @@ def test_a_last_group_that_only_narrows_the_rows_runs_as_a_filter(store):
     ("?this ex:type ?t . { ?s ex:regulates ?x FILTER EXISTS { ?s ex:kind ?t } }", {"this"}),  # ?t only nested
     ("?this ex:type ?t . OPTIONAL { ?s ex:regulates ?t }", {"this"}),  # not a group of its own
     ("{ ?this ex:type ?t } UNION { ?this ex:kind ?t }", {"this"}),  # nothing before it to narrow
+    ("?this ex:type ?t . FILTER(?k != ex:k2) { ?s ex:regulates ?k }", {"this"}),  # the FILTER sees the group's ?k
+    ("?this ex:type ?t . FILTER NOT EXISTS { ?this ex:bad ?k } { ?s ex:regulates ?k }", {"this"}),  # and so here
+    ("?this ex:type ?t . VALUES (?x ?y) { (1 2) }", {"this"}),  # a VALUES' data, not a group
 ])
 def test_a_group_whose_filter_could_give_other_rows_stays_joined(base, shares):
     assert _last_as_filter(base, shares) == base

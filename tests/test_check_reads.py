@@ -29,11 +29,20 @@ def test_a_query_reads_the_predicates_it_names_and_those_of_its_paths():
     "{ SELECT ?p { ?p <urn:r> ?d } LIMIT 1 } ?s ?p ?o",  # a subquery's rows
     "?s !<urn:p> ?o",  # a negated property set
     "?s <urn:q>* ?o",  # zero steps match every node of the graph
+    "[] <urn:q>* ?o",  # and so from a blank node, a variable of the query
+    # a match of an OPTIONAL, a NOT EXISTS with another predicate keeps a row out of the join after it
+    "?s <urn:q> ?x OPTIONAL { ?s ?p <urn:o> } ?p <urn:r> ?x",
+    "{ ?s <urn:q> ?x FILTER NOT EXISTS { ?s ?p <urn:o> } } ?p <urn:r> ?x",
+    "?s <urn:q> ?x MINUS { ?s ?p <urn:o> } ?p <urn:r> ?x",
 ])
 def test_a_query_that_may_read_any_predicate_keeps_them_all(where):
     query = f"SELECT * WHERE {{ {where} }}"
     assert query_reads(query) is None
     assert kept_predicates(derive([query, "SELECT ?s { ?s <urn:p> ?o }"]), ox.Store()) is None
+
+
+def test_an_exists_rdflib_leaves_untranslated_may_read_any_predicate():
+    assert query_reads("SELECT ?s WHERE { ?s <urn:p> ?o } GROUP BY ?s HAVING (EXISTS { ?s <urn:n> ?x })") is None
 
 
 @pytest.mark.parametrize("where", [

@@ -98,10 +98,11 @@ def _last_as_filter(base: str, shares: set[str]) -> str:
     it, as a FILTER EXISTS. Joined in, oxigraph runs such a group on its own, over every statement of
     every code (0.4 s at 250 codes); as a filter, for the rows before it.
 
-    The rows (distinct, of ``shares``) are the same where: something comes before the group; no
-    variable the group has and the elements before it lack is selected; and every variable it
-    shares with them is in a triple pattern (or VALUES) of each branch's own group, not only in a
-    nested pattern, so that the row's value means what the join's would."""
+    The rows (distinct, of ``shares``) are the same where: something comes before the group, and
+    not a VALUES (whose data block it would be); no variable the group has and the elements before
+    it lack is selected; and every variable it shares with them is in a triple pattern (or VALUES)
+    of each branch's own group and of the elements before it, not only in a nested pattern or an
+    expression: a FILTER before the group also filters the joined rows, with the group's values."""
     found = _tokens(f"SELECT * WHERE {{ {base} }}")
     group = None if found is None else _group(found)
     if not group:
@@ -109,10 +110,13 @@ def _last_as_filter(base: str, shares: set[str]) -> str:
     start = _chain_start(group)
     if start is None or start == 0 or group[start - 1].text not in {".", "}", ")"}:
         return base
+    if any(_is(unit[0], "VALUES") for unit in _units(group[:start])[-2:]):
+        return base
     before, chain = _variables(group[:start]), group[start:-1]
     branches = [branch for branch in _units(chain) if branch[0].text == "{"]
-    if (_variables(chain) - before) & shares or not all(
-            (_variables(chain) & before) <= _own_variables(branch) for branch in branches):
+    shared = _variables(chain) & before
+    if (_variables(chain) - before) & shares or not shared <= _bound_variables(group[:start]) or not all(
+            shared <= _top_variables(branch[1:-1]) for branch in branches):
         return base
     offset = len("SELECT * WHERE { ")
     cut = group[start].start - offset
@@ -144,13 +148,37 @@ def _chain_start(group: list[Token]) -> int | None:
     return sum(len(unit) for unit in units[:first])
 
 
-def _own_variables(branch: list[Token]) -> set[str]:
-    """The variables of a braced group's own patterns, not those nested in a group or expression."""
+def _bound_variables(found: list[Token]) -> set[str]:
+    """The variables the tokens' patterns bind in every row: those of their own triple patterns and
+    those every branch of a group or UNION of groups binds (not an OPTIONAL's, MINUS's, EXISTS's,
+    GRAPH's, SERVICE's or expression's)."""
+    bound, branches, previous = set(), None, None  # branches: of the group or UNION being read, if it binds
+    for unit in _units(found):
+        if previous is not None and _is(previous[0], "UNION"):
+            if branches is not None:
+                branches.append(_bound_variables(unit[1:-1]))
+            previous = unit
+            continue
+        if _is(unit[0], "UNION"):
+            previous = unit
+            continue
+        bound |= set.intersection(*branches) if branches else set()
+        branches = None
+        if unit[0].text == "{" and (previous is None or previous[0].text in {".", "{", "("}):
+            branches = [_bound_variables(unit[1:-1])]  # a group of its own (a VALUES' data binds none)
+        elif unit[0].kind == "var":
+            bound.add(unit[0].text[1:])
+        previous = unit
+    return bound | (set.intersection(*branches) if branches else set())
+
+
+def _top_variables(found: list[Token]) -> set[str]:
+    """The variables of the tokens' own patterns, not those nested in a group or expression."""
     depth, own = 0, set()
-    for token in branch:
+    for token in found:
         if token.kind == "punct" and token.text in "})":
             depth -= 1
-        if depth == 1 and token.kind == "var":
+        if depth == 0 and token.kind == "var":
             own.add(token.text[1:])
         if token.kind == "punct" and token.text in "{(":
             depth += 1

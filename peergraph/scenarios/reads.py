@@ -39,6 +39,7 @@ QUERIES = (verdicts._CODES, verdicts._ACTS, verdicts._BOUND, provisions._STATEME
 PREDICATES = (PREFIXES["rdf"] + "type",)
 
 ANY = "*"  # a query that may read any predicate
+_DERIVATION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a check graph derived otherwise is not used
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,8 @@ def derive(queries: Iterable[str], cache: dict | None = None) -> dict[str, list]
     digest is of the query and of this module, whose derivation made the answer."""
     cache = cache or {}
     answers = {}
-    derivation = digest([Path(__file__).read_text(encoding="utf-8")])  # answers of this code only
     for query in queries:
-        key = digest([derivation, query])
+        key = digest([_DERIVATION, query])  # answers of this code only
         if key not in answers:
             answers[key] = cache.get(key) or _answer(query)
     return answers
@@ -110,7 +110,7 @@ def digest(texts: Iterable[str]) -> str:
 
 def python_digest() -> str:
     """A digest of the check's own reads: a check graph made for other queries is not used."""
-    return digest([*QUERIES, *PREDICATES])
+    return digest([_DERIVATION, *QUERIES, *PREDICATES])
 
 
 class _Reads:
@@ -119,29 +119,35 @@ class _Reads:
         self.restricted: list[Restricted] = []
         self.any = False
 
-    def walk(self, node, bound: list[tuple]) -> None:
-        """Walk the algebra; ``bound`` are the constant-predicate triples certainly joined here."""
+    def walk(self, node, joined: list[tuple], substituted: list[tuple] = ()) -> None:
+        """Walk the algebra. ``joined`` are the constant-predicate triples certainly joined with every
+        solution here: they bound a variable only where more solutions here can only add rows (not
+        an OPTIONAL's, a MINUS's or an EXISTS's group, where a match with another value changes the
+        rows). ``substituted`` are those an enclosing EXISTS puts in with the row's values."""
         from rdflib.plugins.sparql.parserutils import CompValue
 
+        substituted = list(substituted)
         if isinstance(node, (list, tuple)):
             for each in node:
-                self.walk(each, bound)
+                self.walk(each, joined, substituted)
             return
         if not isinstance(node, CompValue):
             return
         name = node.name
         if name == "BGP":
-            self._bgp(node.triples, bound + _certain(node))
+            self._bgp(node.triples, joined + substituted + _certain(node))
+        elif name == "TriplesBlock":
+            self.any = True  # a pattern rdflib left untranslated (an EXISTS in ORDER BY or HAVING)
         elif name == "Join":
-            self.walk(node.p1, bound + _certain(node.p2))
-            self.walk(node.p2, bound + _certain(node.p1))
+            self.walk(node.p1, joined + _certain(node.p2), substituted)
+            self.walk(node.p2, joined + _certain(node.p1), substituted)
         elif name in ("LeftJoin", "Minus"):
-            self.walk(node.p1, bound)
-            self.walk(node.p2, bound + _certain(node.p1))
-            self._expressions(node.get("expr"), bound + _certain(node.p1) + _certain(node.p2))
+            self.walk(node.p1, joined, substituted)
+            self.walk(node.p2, _certain(node.p1), substituted)
+            self._expressions(node.get("expr"), substituted + _certain(node.p1) + _certain(node.p2))
         elif name == "Filter":
-            self.walk(node.p, bound)
-            self._expressions(node.expr, bound + _certain(node.p))
+            self.walk(node.p, joined, substituted)
+            self._expressions(node.expr, substituted + _certain(node.p))
         elif name in ("Project", "Group", "AggregateJoin", "Slice"):
             # a subquery's (or an aggregate's) rows are not joined with what binds outside it
             for value in node.values():
@@ -149,23 +155,24 @@ class _Reads:
         else:
             for key, value in node.items():
                 if key == "expr" or key == "A":
-                    self._expressions(value, bound)
+                    self._expressions(value, substituted + _certain(node.get("p")))
                 else:
-                    self.walk(value, bound)
+                    self.walk(value, joined, substituted)
 
-    def _expressions(self, expr, bound: list[tuple]) -> None:
-        """The graph patterns of EXISTS and NOT EXISTS, evaluated with the row's bindings."""
+    def _expressions(self, expr, substituted: list[tuple]) -> None:
+        """The graph patterns of EXISTS and NOT EXISTS, evaluated with the row's values put in."""
         from rdflib.plugins.sparql.parserutils import CompValue
 
         if isinstance(expr, (list, tuple)):
             for each in expr:
-                self._expressions(each, bound)
+                self._expressions(each, substituted)
         elif isinstance(expr, CompValue):
             if expr.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
-                self.walk(expr.graph, bound)
+                self.walk(expr.graph, [], substituted)  # the attribute: rdflib's translation of the group
+                return
             for value in expr.values():
                 if isinstance(value, (CompValue, list, tuple)):
-                    self._expressions(value, bound)
+                    self._expressions(value, substituted)
 
     def _bgp(self, triples, bound: list[tuple]) -> None:
         from rdflib.term import URIRef, Variable
@@ -186,10 +193,11 @@ class _Reads:
         """Add a property path's predicates; False where it may read any predicate: a negated set,
         or a path that may be empty between two variables that nothing else binds (it then
         matches every node of the graph)."""
-        from rdflib.term import Variable
+        from rdflib.term import BNode, Variable
 
         found = _path_predicates(path)
-        free = all(isinstance(end, Variable) and not any(end in (t[0], t[2]) for t in bound) for end in (subject, value))
+        free = all(isinstance(end, (Variable, BNode)) and not any(end in (t[0], t[2]) for t in bound)
+                   for end in (subject, value))  # a blank node of a query is a variable
         if found is None or (_may_be_empty(path) and free):
             return False
         self.predicates |= found
