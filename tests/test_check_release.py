@@ -4,6 +4,7 @@ graph's own store."""
 
 import json
 import re
+from dataclasses import replace
 
 import pyoxigraph as ox
 import pytest
@@ -138,6 +139,24 @@ def test_a_check_graph_is_read_only_with_its_own_release_and_shapes(project_copy
     assert check_graph_file(dist, layout, python_digest()) is None
     (dist / CHECK_FILE).unlink()
     assert check_graph_file(dist, layout, python_digest()) is None
+
+
+def test_a_check_whose_shape_queries_the_check_graph_was_not_made_for_reads_the_whole_release(
+        layout, built, release, tmp_path):
+    """Shapes compiled afresh by other code than the build's could read a predicate it left out."""
+    dist = _check_release(layout, built, tmp_path / "dist")
+    path, partial = check_graph_file(dist, layout, python_digest())
+
+    def checker_over_the_check_graph(made_for):
+        store = ox.Store()
+        store.load(path=path, format=ox.RdfFormat.N_QUADS)
+        return Checker(layout, store, release, made_for), store
+
+    checker, store = checker_over_the_check_graph(partial)
+    assert checker.partial is partial and len(store) < len(built.store)
+    one_query = next(iter(partial.derived))  # made for one query only: another build's shapes
+    checker, store = checker_over_the_check_graph(replace(partial, derived=frozenset({one_query})))
+    assert checker.partial is None and len(store) == len(built.store)
 
 
 def test_a_check_reads_the_check_graph_of_the_build_and_the_release_without_it(project_copy):

@@ -50,10 +50,12 @@ class Reads:
 
 @dataclass(frozen=True)
 class Partial:
-    """A check graph that leaves out ``omitted`` predicates of the release in ``release``."""
+    """A check graph that leaves out ``omitted`` predicates of the release in ``release``, made for
+    the queries whose keys are ``derived``."""
 
     omitted: frozenset[str]
     release: Path
+    derived: frozenset[str] = frozenset()
 
     def named_by(self, quads: Iterable[ox.Quad]) -> bool:
         """Whether a quad names a left-out predicate as its subject or object."""
@@ -61,8 +63,14 @@ class Partial:
                    for quad in quads for node in (quad.subject, quad.object))
 
     def complete(self, store: ox.Store) -> None:
-        """Add the release's every quad to ``store``."""
-        store.load(path=self.release, format=ox.RdfFormat.N_QUADS, lenient=True)
+        """Give ``store`` the release's every quad: its graphs of the release are replaced by the
+        release's own, as loading on top would give each blank node of the release a second copy."""
+        whole = ox.Store()
+        whole.load(path=self.release, format=ox.RdfFormat.N_QUADS, lenient=True)
+        for graph in whole.named_graphs():
+            store.remove_graph(graph)
+        store.clear_graph(ox.DefaultGraph())
+        store.bulk_extend(whole)
 
 
 def write_check_graph(store: ox.Store, out: BinaryIO, release: Path, layout: Layout, reads: Reads) -> None:
@@ -87,7 +95,9 @@ def check_graph_file(dist: Path, layout: Layout, digest: str) -> tuple[Path, Par
         return None
     if header.get("made_from") != expected:
         return None
-    return path, Partial(frozenset(header.get("omitted", ())), dist / RELEASE_FILE)
+    answers = header.get("answers")
+    derived = frozenset(answers) if isinstance(answers, dict) else frozenset()
+    return path, Partial(frozenset(header.get("omitted", ())), dist / RELEASE_FILE, derived)
 
 
 def earlier_answers(dist: Path) -> dict:

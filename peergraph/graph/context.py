@@ -12,7 +12,7 @@ PG = PREFIXES["pg"]
 CONTEXT_IRI = BASE + "scenario-context.jsonld"
 CONTEXT_PREFIXES = {**prefixes("pg", "pgc"), "code": CODE_BASE, **prefixes("xsd", "rdfs", "dct")}
 
-_CONTEXT_QUERY = f"""
+CONTEXT_QUERY = f"""
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT ?property ?asTerm WHERE {{
   GRAPH <{GRAPH_BASE}vocabulary> {{
@@ -32,7 +32,7 @@ def json_context(kg: ox.Store) -> dict:
     ontology marks their values so (``pg:valueIsVocabularyTerm``).
     """
     context: dict = {"@vocab": PG, **CONTEXT_PREFIXES, "id": "@id", "type": "@type"}
-    for row in kg.query(_CONTEXT_QUERY):
+    for row in kg.query(CONTEXT_QUERY):
         name = row["property"].value[len(PG):]
         as_term = row["asTerm"] is not None and row["asTerm"].value == "true"
         context[name] = {"@type": "@vocab" if as_term else "@id"}

@@ -34,7 +34,7 @@ from peergraph.namespaces import PG
 from peergraph.scenarios.runner import run
 from peergraph.scenarios.shapes import Result, Shape, read_shapes
 
-_READINGS = """
+READINGS_QUERY = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?reading ?statement ?label ?meaning ?encoded ?nonBinding WHERE {
@@ -112,7 +112,7 @@ class Interpretations:
                  read: Callable[[Path, dict], list[Shape]] = read_shapes):
         self.readings: dict[str, Reading] = {}
         self.of_statement: dict[str, list[Reading]] = defaultdict(list)
-        for row in select(kg, _READINGS):
+        for row in select(kg, READINGS_QUERY):
             reading = Reading(str(row["reading"]), str(row["statement"]), str(row["label"]), str(row["meaning"]),
                               row["encoded"].toPython() is True, row["nonBinding"].toPython() is not True)
             self.readings[reading.iri] = reading

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from peergraph.graph.store import select
 from peergraph.namespaces import local_name
 
-_STATEMENTS = """
+STATEMENTS_QUERY = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?statement ?provision ?label ?text ?words ?code WHERE {
@@ -48,7 +48,7 @@ class Provisions(dict):
         wanted = sorted(_iris({str(statement) for statement in statements} - set(self)))
         for start in range(0, len(wanted), 500):
             values = " ".join(wanted[start:start + 500])
-            for row in select(self.kg, _STATEMENTS.replace("WHERE {", f"WHERE {{ VALUES ?statement {{ {values} }}", 1)):
+            for row in select(self.kg, STATEMENTS_QUERY.replace("WHERE {", f"WHERE {{ VALUES ?statement {{ {values} }}", 1)):
                 self[str(row["statement"])] = Provision(
                     str(row["provision"]), str(row["label"]), str(row["text"]), code_id(str(row["code"])),
                     str(row["statement"]), str(row["words"]))

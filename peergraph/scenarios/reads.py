@@ -24,18 +24,19 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from peergraph.graph.check_graph import Reads, earlier_answers
-from peergraph.graph.context import _CONTEXT_QUERY
+from peergraph.graph.context import CONTEXT_QUERY
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import CODE_NAMESPACES
 from peergraph.namespaces import PREFIXES
 from peergraph.scenarios import interpretations, provisions, verdicts
 from peergraph.scenarios.compiled import read_shape_files
 
-# The queries the check's Python runs over the knowledge graph, and the predicates it reads
-# quad by quad (``parts.py``, ``input_problems.KnownTerms``). ``KnownTerms`` also asks which IRIs
-# are subjects of the graph, with any predicate: the check graph keeps a quad of every subject.
-QUERIES = (verdicts._CODES, verdicts._ACTS, verdicts._BOUND, provisions._STATEMENTS, interpretations._READINGS,
-           CODE_NAMESPACES, _CONTEXT_QUERY)
+# The queries the check's Python runs over the knowledge graph (a new one belongs here, or it
+# reads a graph made without it), and the predicates it reads quad by quad (``parts.py``,
+# ``input_problems.KnownTerms``). ``KnownTerms`` also asks which IRIs are subjects of the graph,
+# with any predicate: the check graph keeps a quad of every subject.
+QUERIES = (verdicts.CODES_QUERY, verdicts.ACTS_QUERY, verdicts.BOUND_QUERY, provisions.STATEMENTS_QUERY,
+           interpretations.READINGS_QUERY, CODE_NAMESPACES, CONTEXT_QUERY)
 PREDICATES = (PREFIXES["rdf"] + "type",)
 
 ANY = "*"  # a query that may read any predicate
@@ -79,7 +80,7 @@ def derive(queries: Iterable[str], cache: dict | None = None) -> dict[str, list]
     cache = cache or {}
     answers = {}
     for query in queries:
-        key = digest([_DERIVATION, query])  # answers of this code only
+        key = query_key(query)
         if key not in answers:
             answers[key] = cache.get(key) or _answer(query)
     return answers
@@ -102,6 +103,12 @@ def kept_predicates(answers: dict[str, list], store: ox.Store) -> set[str] | Non
         for read in answer:
             kept |= Restricted(read[1:]).values(store) if read.startswith("?") else {read}
     return kept
+
+
+def query_key(query: str) -> str:
+    """The key of a query's derivation: of its text and of this module, so that answers of other
+    code are not used."""
+    return digest([_DERIVATION, query])
 
 
 def digest(texts: Iterable[str]) -> str:

@@ -38,8 +38,8 @@ VERDICTS = ("violates", "needs judgment", "complies", "not addressed")  # graves
 _GRAVITY = {name: rank for rank, name in enumerate(VERDICTS)}
 _BY_IRI = {PG + "violates": "violates", PG + "needsJudgment": "needs judgment"}
 
-_CODES = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
-_ACTS = """
+CODES_QUERY = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?code WHERE { ?code a pg:Code } ORDER BY ?code"
+ACTS_QUERY = """
 PREFIX pg: <https://w3id.org/peergraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -50,7 +50,7 @@ SELECT ?graph ?scenario ?act ?kind ?label ?title WHERE {
   OPTIONAL { ?scenario dct:title ?title }
 }
 """
-_BOUND = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?scenario ?code WHERE { ?scenario pg:boundBy ?code }"
+BOUND_QUERY = "PREFIX pg: <https://w3id.org/peergraph/ontology#> SELECT ?scenario ?code WHERE { ?scenario pg:boundBy ?code }"
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Checker:
         compiled, prefixes = CompiledShapes(release), code_prefixes(kg)
         self.shapes = compiled.shapes(layout.verdict_shapes, prefixes)
         self.input_shapes = compiled.shapes(layout.scenario_input_shapes)
-        self.codes = [code_id(str(row["code"])) for row in select(kg, _CODES)]
+        self.codes = [code_id(str(row["code"])) for row in select(kg, CODES_QUERY)]
         self.provision_of = Provisions(kg)  # statement -> the provision expressing it, looked up when needed
         self.provision_of.fetch(shape.enforces for shape in self.shapes if shape.enforces)
         for shape in self.shapes:
@@ -122,7 +122,19 @@ class Checker:
                     f"or be a pattern (pg:checksStatements), and have pg:verdict pg:violates or "
                     f"pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
         self.readings = Interpretations(layout, kg, prefixes, self.provision_of.labels(), compiled.shapes)
+        if partial is not None and not self._derived_for(partial):
+            partial.complete(kg)  # a query the check graph was not made for could read what it left out
+            self.partial = None
         self.spent = False  # set by a check that read its scenarios into the graph's own store
+
+    def _derived_for(self, partial: Partial) -> bool:
+        """Whether the check graph was made for every shape query this check runs: not so where the
+        shapes were compiled afresh by other code than the build's."""
+        from peergraph.scenarios.reads import query_key  # it reads this module's queries
+
+        shapes = [*self.shapes, *self.input_shapes, *self.readings.shapes]
+        return all(query_key(query) in partial.derived
+                   for shape in shapes for query in (shape.target_query, shape.check_query))
 
     def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file.
@@ -161,7 +173,7 @@ class Checker:
     def _verdicts(self, batch: Batch, results: list[Result], applies: set, codes, problems,
                   readings_run) -> list[ScenarioVerdicts]:
         acts, titles, file_of, names = defaultdict(dict), {}, {}, {}
-        for row in select(batch.store, _ACTS):
+        for row in select(batch.store, ACTS_QUERY):
             scenario, node = str(row["scenario"]), str(row["act"])
             file_of[scenario] = str(batch.files[str(row["graph"])])
             names[scenario] = str(as_written(row["scenario"]))
@@ -188,7 +200,7 @@ class Checker:
             if provision is not None:
                 checked[str(focus), provision.code][provision.iri] = provision
         bound = defaultdict(set)
-        for row in select(batch.store, _BOUND):
+        for row in select(batch.store, BOUND_QUERY):
             bound[str(row["scenario"])].add(code_id(str(row["code"])))
         verdicts = []
         for scenario in sorted(acts, key=lambda s: (file_of[s], names[s])):
