@@ -222,17 +222,25 @@ def _common_cut(first: list[Token], second: list[Token]) -> int:
     same = 0  # the closing "}" of each group is never part of the base
     while same < min(len(first), len(second)) - 1 and first[same].text == second[same].text:
         same += 1
-    return max((i for i in range(1, same + 1) if _ends_element(first, i) and _ends_element(second, i)), default=0)
+    depths = _depths(first), _depths(second)  # once, not once per cut
+    return max((i for i in range(1, same + 1)
+                if _ends_element(first, i, depths[0]) and _ends_element(second, i, depths[1])), default=0)
 
 
-def _ends_element(group: list[Token], cut: int) -> bool:
-    """Whether an element of the group ends before token ``cut``: at depth 0, after a "." or
-    before a new element, but never inside a UNION."""
-    depth = 0
-    for token in group[:cut]:
+def _depths(group: list[Token]) -> list[int]:
+    """The nesting depth before each token of the group, and after its last."""
+    depth, depths = 0, [0]
+    for token in group:
         depth += token.text in "{(" and token.kind == "punct"
         depth -= token.text in "})" and token.kind == "punct"
-    if depth != 0:
+        depths.append(depth)
+    return depths
+
+
+def _ends_element(group: list[Token], cut: int, depths: list[int] | None = None) -> bool:
+    """Whether an element of the group ends before token ``cut``: at depth 0, after a "." or
+    before a new element, but never inside a UNION. ``depths`` are the group's (``_depths``)."""
+    if (depths or _depths(group))[cut] != 0:
         return False
     before, after = group[cut - 1], group[cut]
     if cut == len(group) - 1:
