@@ -41,21 +41,33 @@ _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 @dataclass(frozen=True)
 class Reads:
     """What the check's queries read: ``predicates`` (None for any), ``digest`` of the check's own
-    queries, and ``answers``, the derivation of each query (kept in the header, for the next build)."""
+    queries, ``answers``, the derivation of each query by its ``query_key`` (kept in the header, for
+    the next build), and ``derivation``, a digest of the code that derived them."""
 
     predicates: set[str] | None
     digest: str
     answers: dict
+    derivation: str = ""
+
+
+def query_key(derivation: str, query: str) -> str:
+    """The key of a query's answer: a digest of the query and of the code that derived it."""
+    return hashlib.sha256(json.dumps([derivation, query]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class Partial:
     """A check graph that leaves out ``omitted`` predicates of the release in ``release``, made for
-    the queries whose keys are ``derived``."""
+    the queries whose keys (``query_key``, by the code of ``derivation``) are ``derived``."""
 
     omitted: frozenset[str]
     release: Path
     derived: frozenset[str] = frozenset()
+    derivation: str = ""
+
+    def made_for(self, queries: Iterable[str]) -> bool:
+        """Whether the check graph was made for every one of the queries."""
+        return all(query_key(self.derivation, query) in self.derived for query in queries)
 
     def named_by(self, quads: Iterable[ox.Quad]) -> bool:
         """Whether a quad names a left-out predicate as its subject or object."""
@@ -79,7 +91,7 @@ def write_check_graph(store: ox.Store, out: BinaryIO, release: Path, layout: Lay
     queries; and by the predicates it leaves out."""
     quads, omitted = _check_quads(store, reads.predicates)
     header = {"made_from": _made_from(release, layout, reads.digest), "omitted": sorted(omitted),
-              "answers": reads.answers}
+              "answers": reads.answers, "derivation": reads.derivation}
     out.write(_HEADER + json.dumps(header, sort_keys=True).encode() + b"\n")
     ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
 
@@ -97,7 +109,8 @@ def check_graph_file(dist: Path, layout: Layout, digest: str) -> tuple[Path, Par
         return None
     answers = header.get("answers")
     derived = frozenset(answers) if isinstance(answers, dict) else frozenset()
-    return path, Partial(frozenset(header.get("omitted", ())), dist / RELEASE_FILE, derived)
+    return path, Partial(frozenset(header.get("omitted", ())), dist / RELEASE_FILE, derived,
+                         str(header.get("derivation", "")))
 
 
 def earlier_answers(dist: Path) -> dict:

@@ -23,7 +23,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from peergraph.graph.check_graph import Reads, earlier_answers
+from peergraph.graph.check_graph import Reads, earlier_answers, query_key
 from peergraph.graph.context import CONTEXT_QUERY
 from peergraph.graph.layout import Layout
 from peergraph.graph.release import CODE_NAMESPACES
@@ -60,7 +60,7 @@ def check_reads(layout: Layout, store: ox.Store) -> Reads:
     queries = [*QUERIES, *(query for shapes in read_shape_files(layout, store).values() for shape in shapes
                            for query in (shape.target_query, shape.check_query))]
     answers = derive(queries, earlier_answers(layout.dist))
-    return Reads(kept_predicates(answers, store), python_digest(), answers)
+    return Reads(kept_predicates(answers, store), python_digest(), answers, _DERIVATION)
 
 
 def query_reads(query: str) -> tuple[set[str], list[Restricted]] | None:
@@ -80,7 +80,7 @@ def derive(queries: Iterable[str], cache: dict | None = None) -> dict[str, list]
     cache = cache or {}
     answers = {}
     for query in queries:
-        key = query_key(query)
+        key = query_key(_DERIVATION, query)
         if key not in answers:
             answers[key] = cache.get(key) or _answer(query)
     return answers
@@ -103,12 +103,6 @@ def kept_predicates(answers: dict[str, list], store: ox.Store) -> set[str] | Non
         for read in answer:
             kept |= Restricted(read[1:]).values(store) if read.startswith("?") else {read}
     return kept
-
-
-def query_key(query: str) -> str:
-    """The key of a query's derivation: of its text and of this module, so that answers of other
-    code are not used."""
-    return digest([_DERIVATION, query])
 
 
 def digest(texts: Iterable[str]) -> str:

@@ -122,19 +122,16 @@ class Checker:
                     f"or be a pattern (pg:checksStatements), and have pg:verdict pg:violates or "
                     f"pg:needsJudgment; it has {shape.enforces} and {shape.verdict}.")
         self.readings = Interpretations(layout, kg, prefixes, self.provision_of.labels(), compiled.shapes)
-        if partial is not None and not self._derived_for(partial):
+        if partial is not None and not partial.made_for(self._shape_queries()):
             partial.complete(kg)  # a query the check graph was not made for could read what it left out
             self.partial = None
         self.spent = False  # set by a check that read its scenarios into the graph's own store
 
-    def _derived_for(self, partial: Partial) -> bool:
-        """Whether the check graph was made for every shape query this check runs: not so where the
-        shapes were compiled afresh by other code than the build's."""
-        from peergraph.scenarios.reads import query_key  # it reads this module's queries
-
+    def _shape_queries(self) -> list[str]:
+        """Every query of the shapes this check runs: those the check graph must have been made for
+        (not so where the shapes were compiled afresh, by other code than the build's)."""
         shapes = [*self.shapes, *self.input_shapes, *self.readings.shapes]
-        return all(query_key(query) in partial.derived
-                   for shape in shapes for query in (shape.target_query, shape.check_query))
+        return [query for shape in shapes for query in (shape.target_query, shape.check_query)]
 
     def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file.
