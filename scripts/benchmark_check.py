@@ -7,14 +7,15 @@ Throughput should not fall as the batch grows: each shape is one query over the 
 Target: 10,000 scenarios in at most 5 CPU seconds at 5 codes. Figures are CPU seconds
 (``time.process_time``) of one run per size, so that a loaded machine does not inflate them.
 
---project names a built project folder (for example a synthetic corpus of 250 codes made by
-scripts/make_synthetic_corpus.py and built with `peergraph build`); by default this
-checkout. --peergraph times the peergraph of other checkouts too, each in a process of its
-own, on the same batches, so that before and after are measured in one run. Not a test: it
-reports figures.
+--codes N ... times a synthetic corpus of N codes for each N (scripts/make_synthetic_corpus.py,
+built by this checkout; --reference-codes K aligns every code with the first K only, as an
+all-pairs crosswalk at 250 codes takes minutes to build); --project names a project folder
+instead; by default this checkout. --peergraph times the peergraph of other checkouts too,
+each in a process of its own, on the same batches, so that before and after are measured in
+one run. Not a test: it reports figures.
 
-    python scripts/benchmark_check.py [--sizes 1 100 1000 10000] [--runs 5] [--project DIR]
-        [--peergraph OTHER_CHECKOUT ...]
+    python scripts/benchmark_check.py [--sizes 1 100 1000 10000] [--runs 5]
+        [--codes 5 50 250 [--reference-codes K] | --project DIR] [--peergraph OTHER_CHECKOUT ...]
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=5, help="runs of the single-scenario check")
+    parser.add_argument("--codes", type=int, nargs="+", default=[], help="synthetic corpora of these many codes")
+    parser.add_argument("--reference-codes", type=int, default=0, metavar="K",
+                        help="with --codes, align every code with the corpus's first K codes only")
     parser.add_argument("--project", type=Path, default=ROOT, help="a project folder, built or not")
     parser.add_argument("--peergraph", type=Path, nargs="*", default=[], help="other checkouts to time as well")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # a child process: JSON request in, figures out
@@ -124,7 +128,23 @@ def main() -> int:
                           Path(request["single"]), request["runs"])
         print(json.dumps(figures))
         return 0
-    project = args.project.resolve()
+    if not args.codes:
+        time_project(args.project.resolve(), args)
+        return 0
+    sys.path.insert(0, str(ROOT))  # here, not in the child processes: their peergraph is their checkout's
+    from scripts.make_synthetic_corpus import make_corpus
+
+    for codes in args.codes:
+        with tempfile.TemporaryDirectory() as folder:
+            project = make_corpus(Path(folder) / "corpus", codes, reference_codes=args.reference_codes)
+            subprocess.run([sys.executable, "-m", "peergraph.cli", "--root", str(project), "build"], cwd=project,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, stdout=subprocess.DEVNULL)
+            time_project(project, args)
+    return 0
+
+
+def time_project(project: Path, args) -> None:
+    """Read and judge the batches against every code of ``project``, with each checkout."""
     texts = templates(project / "data" / "scenarios")
     codes = len(list((project / "data" / "codes").glob("*.ttl")))
     print(f"{codes} codes in {project}; CPU seconds")
@@ -137,7 +157,6 @@ def main() -> int:
             batches[size].write_text(batch_text(texts, size), encoding="utf-8")
         for checkout in [ROOT, *(path.resolve() for path in args.peergraph)]:
             report(str(checkout), in_process_of(checkout, project, batches, single, args.runs))
-    return 0
 
 
 if __name__ == "__main__":

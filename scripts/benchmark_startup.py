@@ -12,7 +12,7 @@ times the commands of other checkouts too, on the same corpus, each with its own
 ≤ 1.5×, one check ≤ 2×. --profile prints where one check's time goes (cProfile, top 15 by own
 time), for each checkout. Not a test: it reports figures.
 
-    python scripts/benchmark_startup.py --codes 5 250 [--runs 5] [--profile] [--project DIR]
+    python scripts/benchmark_startup.py --codes 5 250 [--reference-codes K] [--runs 5] [--profile] [--project DIR]
         [--peergraph OTHER_CHECKOUT ...]
 """
 
@@ -73,6 +73,9 @@ def main() -> None:
     parser.add_argument("--codes", type=int, nargs="+", default=[5])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print a cProfile top 15 of one check")
+    parser.add_argument("--reference-codes", type=int, default=0, metavar="K",
+                        help="align every code of a corpus with its first K codes only (an all-pairs "
+                             "crosswalk at 250 codes takes minutes and gigabytes to build)")
     parser.add_argument("--project", type=Path, help="a project folder to time, instead of making corpora")
     parser.add_argument("--peergraph", type=Path, nargs="*", default=[], help="other checkouts to time as well")
     args = parser.parse_args()
@@ -89,7 +92,7 @@ def main() -> None:
         return
     for codes in args.codes:
         with tempfile.TemporaryDirectory() as folder:
-            project = make_corpus(Path(folder) / "corpus", codes)
+            project = make_corpus(Path(folder) / "corpus", codes, reference_codes=args.reference_codes)
             built(project, ROOT)
             time_checks(project, codes, checkouts, base, args)
 
