@@ -199,6 +199,8 @@ class Checker:
         bound = defaultdict(set)
         for row in select(batch.store, BOUND_QUERY):
             bound[str(row["scenario"])].add(code_id(str(row["code"])))
+        # by act, then code: most (act, code) pairs have nothing, and looking each up cost more than the rest
+        findings_of, checked_of, contests_of = _by_act(findings), _by_act(checked), _by_act(contests)
         verdicts = []
         for scenario in sorted(acts, key=lambda s: (file_of[s], names[s])):
             in_scope = [c for c in self.codes if (not codes or c in codes) and (not bound[scenario] or c in bound[scenario])]
@@ -206,29 +208,42 @@ class Checker:
                 problems.append(_left_out(file_of[scenario], names[scenario], sorted(bound[scenario]), codes))
                 continue
             scenario_acts = sorted(acts[scenario].values(), key=lambda a: (a.kind, a.node))
+            found, applied, contested = defaultdict(list), defaultdict(dict), defaultdict(list)
+            for act in scenario_acts:  # each code's in the order of the acts
+                for code, act_findings in findings_of.get(act.node, ()):
+                    found[code] += act_findings
+                for code, provisions in checked_of.get(act.node, ()):
+                    applied[code].update(provisions)
+                for code, act_contests in contests_of.get(act.node, ()):
+                    contested[code] += act_contests
             verdicts.append(ScenarioVerdicts(
-                names[scenario], file_of[scenario], titles[scenario],
-                [a.kind for a in scenario_acts],
-                [self._code_verdict(code, [a.node for a in scenario_acts], findings, checked, contests)
+                names[scenario], file_of[scenario], titles[scenario], [a.kind for a in scenario_acts],
+                [_code_verdict(code, found.get(code, []), applied.get(code, {}), contested.get(code, []))
                  for code in in_scope]))
         return verdicts
 
-    @staticmethod
-    def _code_verdict(code: str, acts: list[str], findings, checked, contests) -> CodeVerdict:
-        found = [f for act in acts for f in findings.get((act, code), ())]  # no empty entries made
-        applied = {p.iri: p for act in acts for p in checked.get((act, code), {}).values()}
-        if any(f.verdict == "violates" for f in found):
-            verdict = "violates"
-        elif found:
-            verdict = "needs judgment"
-        elif applied:
-            verdict = "complies"
-        else:
-            verdict = "not addressed"
-        found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind,
-                                  f.provision.statement, f.act.node, f.shape))
-        return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label),
-                           [c for act in acts for c in contests.get((act, code), ())])
+
+def _by_act(by_act_and_code: dict) -> dict[str, list[tuple[str, object]]]:
+    """{(act, code): value} as {act: [(code, value)]}."""
+    index = defaultdict(list)
+    for (act, code), value in by_act_and_code.items():
+        index[act].append((code, value))
+    return index
+
+
+def _code_verdict(code: str, found: list[Finding], applied: dict, contests: list) -> CodeVerdict:
+    """The verdict for one code from its findings for a scenario's acts and the provisions that applied."""
+    if any(f.verdict == "violates" for f in found):
+        verdict = "violates"
+    elif found:
+        verdict = "needs judgment"
+    elif applied:
+        verdict = "complies"
+    else:
+        verdict = "not addressed"
+    found.sort(key=lambda f: (_GRAVITY[f.verdict], f.provision.label, f.message, f.act.kind,
+                              f.provision.statement, f.act.node, f.shape))
+    return CodeVerdict(code, verdict, found, sorted(applied.values(), key=lambda p: p.label), contests)
 
 
 def _left_out(file: str, scenario: str, bound: list[str], codes: list[str]) -> str:
