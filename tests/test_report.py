@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
@@ -191,3 +192,20 @@ def test_a_split_provision_quotes_the_words_on_the_concept_with_the_whole_text_a
     gifts = page[page.index('id="concept-gifts"'):page.index("</details>", page.index('id="concept-gifts"'))]
     assert f'<q class="statement">{GIFTS_VA}</q>' in gifts
     assert "in full: I will fairly and accurately represent myself and my capabilities" in gifts
+
+
+def _matrix(codes: int) -> dict:
+    """Heatmap data of ``codes`` codes over two concepts; the first concept has 7 provisions in each code."""
+    listed = [SimpleNamespace(iri=f"urn:code:{n}", label=f"Code number {n}") for n in range(codes)]
+    return {"codes": listed, "concepts": ["urn:a", "urn:b"], "labels": {"urn:a": "first concept", "urn:b": "second"},
+            "matrix": {"urn:a": {code.iri: 7 for code in listed}, "urn:b": {}}}
+
+
+def test_a_heatmap_of_more_codes_than_fit_counts_is_coloured_only_and_names_every_code():
+    few, many = report.NUMBERED_CODES, report.NUMBERED_CODES + 1
+    png, svg = report.heatmap(_matrix(few), png=False)
+    assert png == b"" and svg.count(">7<") == few        # each cell's count, printed
+    png, svg = report.heatmap(_matrix(many), png=False)
+    assert ">7<" not in svg and all(f">Code number {n}<" in svg for n in range(many))
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
+    assert width < 72 * (2.2 + 1.25 * many) / 2         # narrower columns than the numbered ones

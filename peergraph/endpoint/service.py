@@ -205,10 +205,10 @@ class Endpoint:
 
 
 # Drawn by matplotlib in a process of its own: matplotlib would stay in the server's memory
-# (about 60 MB, a third of it) for one picture drawn once.
+# (about 60 MB, a third of it) for one picture drawn once. The page shows the SVG only.
 _DRAW_HEATMAP = ("import json, pickle, sys; sys.path[:0] = json.loads(sys.argv[1]); "
                  "from peergraph.report import harmonization as report; "
-                 "sys.stdout.buffer.write(report.inline_svg(report.heatmap(pickle.load(sys.stdin.buffer))[1]).encode())")
+                 "sys.stdout.buffer.write(report.inline_svg(report.heatmap(pickle.load(sys.stdin.buffer), png=False)[1]).encode())")
 
 
 def _heatmap_elsewhere(data: dict) -> str:

@@ -141,8 +141,14 @@ def _anchor(iri: str) -> str:
 # The heatmap
 # ---------------------------------------------------------------------------
 
-def heatmap(data: dict) -> tuple[bytes, str]:
-    """The concept × code coverage heatmap as PNG bytes and SVG text (provisions addressing each concept directly)."""
+# Past this many codes a column is too narrow to print its counts: the cells are coloured only,
+# and narrower (at 250 codes the counts made a 3.6 MB SVG, 300 inches wide, and 40 s of drawing).
+NUMBERED_CODES = 40
+
+
+def heatmap(data: dict, png: bool = True) -> tuple[bytes, str]:
+    """The concept × code coverage heatmap as PNG bytes (empty unless ``png``) and SVG text
+    (provisions addressing each concept directly)."""
     import matplotlib
     matplotlib.use("Agg")  # no display needed
     import matplotlib.pyplot as plt
@@ -153,15 +159,16 @@ def heatmap(data: dict) -> tuple[bytes, str]:
     plt.rcParams["svg.fonttype"] = "none"   # text stays text in the SVG: searchable, small
     plt.rcParams["svg.hashsalt"] = "peergraph"  # the same input gives the same SVG
     height = max(4.0, 0.22 * len(concepts) + 1.6)
-    figure, axes = plt.subplots(figsize=(2.2 + 1.25 * len(codes), height), dpi=110)
+    numbered = len(codes) <= NUMBERED_CODES
+    figure, axes = plt.subplots(figsize=(2.2 + (1.25 if numbered else 0.2) * len(codes), height), dpi=110)
     colours = ListedColormap(["#f4f4f4", "#c6dbef", "#6baed6", "#2171b5", "#08306b"])
     top = max([max(row) for row in values] + [1])
     image = axes.imshow([[min(v, 4) for v in row] for row in values], cmap=colours, vmin=0, vmax=4, aspect="auto")
     axes.set_xticks(range(len(codes)), [code.label for code in codes], rotation=30, ha="right", fontsize=8)
     axes.set_yticks(range(len(concepts)), [data["labels"][c] for c in concepts], fontsize=7)
     axes.xaxis.tick_top()
-    plt.setp(axes.get_xticklabels(), rotation=30, ha="left")
-    for y, row in enumerate(values):
+    plt.setp(axes.get_xticklabels(), rotation=30 if numbered else 90, ha="left" if numbered else "center")
+    for y, row in enumerate(values if numbered else ()):
         for x, value in enumerate(row):
             if value:
                 axes.text(x, y, str(value), ha="center", va="center", fontsize=6.5,
@@ -175,11 +182,12 @@ def heatmap(data: dict) -> tuple[bytes, str]:
     bar.set_label("provisions", fontsize=7)
     axes.set_title("Provisions addressing each concept, by code", fontsize=9, pad=40)
     figure.tight_layout()
-    png, svg = io.BytesIO(), io.StringIO()
-    figure.savefig(png, format="png", metadata={"Software": None})
+    drawn, svg = io.BytesIO(), io.StringIO()
+    if png:
+        figure.savefig(drawn, format="png", metadata={"Software": None})
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(figure)
-    return png.getvalue(), svg.getvalue()
+    return drawn.getvalue(), svg.getvalue()
 
 
 def inline_svg(svg: str) -> str:
