@@ -10,9 +10,12 @@ one scenario (the amount of a gift accepted, stepped from 1 to RUNS):
 - what a user would do without the explorer: write the scenario to a file and run
   ``peergraph check -f json`` on it, a new process per change.
 
-Prints medians and 90th percentiles in milliseconds. Not a test: it reports figures.
+Prints medians and 90th percentiles in milliseconds. Not a test: it reports figures. With
+``--codes N [N ...]`` it measures, for each N, a synthetic corpus of N codes made and built in a
+temporary folder (as ``scripts/benchmark_endpoint.py`` does; ``--reference-codes K`` aligns every
+code with the first K only) instead of this checkout's data: every code answers each change.
 
-    python scripts/benchmark_explorer.py [--runs 20]
+    python scripts/benchmark_explorer.py [--runs 20] [--codes 5 50 250 [--reference-codes 5]]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from peergraph.endpoint.server import serving  # noqa: E402
 from peergraph.endpoint.service import Settings  # noqa: E402
 from peergraph.graph.build import knowledge_graph  # noqa: E402
 from peergraph.graph.layout import Layout  # noqa: E402
+from scripts.benchmark_endpoint import add_corpus_options, corpora, corpus_options_error  # noqa: E402
 from scripts.make_synthetic_corpus import ROOT  # noqa: E402
 
 
@@ -96,31 +100,44 @@ def in_chromium(url: str, runs: int) -> list[float] | None:
         driver.quit()
 
 
-def by_command(runs: int) -> list[float]:
+def by_command(root: Path, runs: int) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "scenario.json"
         for amount in range(1, runs + 1):
             path.write_text(json.dumps(scenario(amount)))
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "peergraph.cli", "--root", str(ROOT), "check", "-f", "json",
+            subprocess.run([sys.executable, "-m", "peergraph.cli", "--root", str(root), "check", "-f", "json",
                             str(path)], capture_output=True, check=False)
             times.append(time.perf_counter() - started)
     return times
 
 
+def measure(root: Path, runs: int) -> None:
+    """Print the figures of the project at ``root``, its release built."""
+    layout = Layout(root)
+    store = knowledge_graph(layout)
+    with serving(store, layout, Settings(workers=1)) as url:
+        print(figures("POST /check (loopback client)", over_http(url, runs)))
+        browser = in_chromium(url, runs)
+        print(figures("explorer page in Chromium, key typed to verdict shown", browser) if browser
+              else "explorer page in Chromium: not measured (chromium or chromedriver missing)")
+    print(figures("`peergraph check -f json` on a file, a process each", by_command(root, max(3, runs // 4))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20, help="changes to time (default: 20)")
+    add_corpus_options(parser)
     args = parser.parse_args()
-    layout = Layout(ROOT)
-    store = knowledge_graph(layout)
-    with serving(store, layout, Settings(workers=1)) as url:
-        print(figures("POST /check (loopback client)", over_http(url, args.runs)))
-        browser = in_chromium(url, args.runs)
-        print(figures("explorer page in Chromium, key typed to verdict shown", browser) if browser
-              else "explorer page in Chromium: not measured (chromium or chromedriver missing)")
-    print(figures("`peergraph check -f json` on a file, a process each", by_command(max(3, args.runs // 4))))
+    problem = corpus_options_error(args)
+    if problem:
+        parser.error(problem)
+    if args.codes is None:
+        return measure(ROOT, args.runs)
+    for what, projects in corpora(args.codes, args.reference_codes, [ROOT]):
+        print(what)
+        measure(projects[ROOT], args.runs)
 
 
 if __name__ == "__main__":
