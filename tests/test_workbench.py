@@ -5,10 +5,11 @@ document pages read from the graph."""
 import json
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 
-from peergraph.endpoint.explore import CHECK_BYTES
+from peergraph.endpoint.explore import CHECK_BYTES, BadScenario, Explorer
 from peergraph.endpoint.server import serving
 from peergraph.endpoint.service import Settings
 from peergraph.scenarios.verdicts import Checker, as_json
@@ -51,6 +52,33 @@ def test_check_answers_what_the_command_prints(site, layout, built):
     # Illinois V-b: "gifts valued over $25 … without consulting their Peer Supervisor": $40, not consulted.
     assert verdicts["illinois-ncrs"]["verdict"] == "violates"
     assert "valued over $25" in verdicts["illinois-ncrs"]["findings"][0]["text"]
+
+
+def test_checks_one_after_another_each_answer_what_a_fresh_check_does(site, layout, built, tmp_path):
+    """Each check reads its file into a copy of the graph that is lent to it and given back
+    emptied: what one check read never reaches the next, of another file or of the same."""
+    media = {".json": "application/json", ".ttl": "text/turtle"}
+    scenarios = ROOT / "data" / "scenarios"
+    for path in (GIFT, scenarios / "gifts.ttl", scenarios / "mistreatment.json", GIFT, scenarios / "gifts.ttl"):
+        alone = tmp_path / ("scenario" + path.suffix)   # the name the server gives the body
+        alone.write_bytes(path.read_bytes())
+        status, answer = post(site + "/check", path.read_bytes(), media[path.suffix])
+        fresh = json.loads(as_json(Checker(layout, built.store).check([alone])))
+        assert status == 200
+        assert [(s["scenario"], s["verdicts"]) for s in answer["scenarios"]] == \
+            [(s["scenario"], s["verdicts"]) for s in fresh["scenarios"]]
+
+
+def test_the_explorer_lends_one_copy_of_the_graph_to_check_after_check(built, layout):
+    explorer = Explorer(SimpleNamespace(store=built.store, layout=layout))
+    explorer.check(GIFT.read_bytes(), ".json", [])
+    [(copy, _)] = explorer.workspaces.idle
+    explorer.check(GIFT.read_bytes(), ".json", ["illinois-ncrs"])
+    with pytest.raises(BadScenario):
+        explorer.check(b'{"type": "Scenario", "id": "#s", "act": [{"type": "GiftAccepted", "amont": 20}]}', ".json", [])
+    [(again, _)] = explorer.workspaces.idle
+    assert again is copy
+    assert set(copy) == set(built.store)   # the graph alone: the three checks' scenarios are gone
 
 
 def test_check_takes_turtle_and_code_fields_like_the_command(site):

@@ -23,6 +23,7 @@ from peergraph.errors import PeergraphError
 from peergraph.scenarios.form import scenario_documents, vocabulary_for
 from peergraph.scenarios.reading import read
 from peergraph.scenarios.verdicts import Checker, as_json
+from peergraph.scenarios.workspaces import Workspaces
 
 # A scenario the form makes is under 10 KB, the largest shipped example file under 6 KB.
 CHECK_BYTES = 256 * 1024
@@ -44,6 +45,10 @@ class Explorer:
         self.endpoint = endpoint
         self._lock = threading.Lock()
         self._checker = self._vocabulary = None
+        # Each check reads its file into a copy of the served graph, lent and given back, never
+        # into the served graph itself. One copy is kept between checks (about the store's size
+        # again: 6 MB at five codes); a second check at once makes a copy of its own.
+        self.workspaces = Workspaces(endpoint.store, keep=1)
 
     @property
     def checker(self) -> Checker:
@@ -64,7 +69,8 @@ class Explorer:
         checker = self.checker
         with _as_file(body, suffix) as (path, folder):
             try:
-                outcome = checker.check([path], codes or None)
+                with self.workspaces.lent() as store:
+                    outcome = checker.check([path], codes or None, into=store)
             except PeergraphError as error:
                 raise BadScenario(400, [_named(str(error), folder)]) from None
             if outcome.problems:
@@ -76,10 +82,12 @@ class Explorer:
     def scenarios(self, body: bytes, suffix: str) -> list[dict]:
         """The scenarios of ``body`` as the JSON format, after the same checks as ``check``."""
         with _as_file(body, suffix) as (path, folder):
-            batch = read([path], self.endpoint.store, self.endpoint.layout.scenario_input_shapes)
+            with self.workspaces.lent() as store:
+                batch = read([path], self.endpoint.store, self.endpoint.layout.scenario_input_shapes, store)
+                documents = [] if batch.problems else scenario_documents(batch)
             if batch.problems:
                 raise BadScenario(400, [_named(p, folder) for p in batch.problems])
-            return scenario_documents(batch)
+            return documents
 
 
 class _as_file:

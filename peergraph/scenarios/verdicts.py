@@ -133,19 +133,22 @@ class Checker:
         shapes = [*self.shapes, *self.input_shapes, *self.readings.shapes]
         return [query for shape in shapes for query in (shape.target_query, shape.check_query)]
 
-    def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False) -> Outcome:
+    def check(self, paths: list[Path], codes: list[str] | None = None, in_place: bool = False,
+              into: ox.Store | None = None) -> Outcome:
         """Verdicts for every file that can be read, and every problem of every other file.
 
         ``in_place`` reads the scenarios into the graph's own store instead of a copy of it, for a
         process that checks once (the command line): copying every quad was most of a check's time.
-        The Checker is then spent: its graph holds the scenarios."""
+        The Checker is then spent: its graph holds the scenarios. ``into`` is a store that already
+        holds the graph (lent by ``scenarios.workspaces``) to read them into; it keeps them."""
         unknown = sorted(set(codes or ()) - set(self.codes))
         if unknown:
             raise PeergraphError(f"unknown code {unknown[0]!r}; the codes are: {', '.join(self.codes)}.")
         if self.spent:
             raise PeergraphError("this checker's graph already holds the scenarios of an earlier check.")
         self.spent = in_place
-        batch = read(paths, self.kg, self.input_shapes, self.kg if in_place else None, self.partial)
+        store = into if into is not None else self.kg if in_place else None
+        batch = read(paths, self.kg, self.input_shapes, store, self.partial)
         outcome = self.judge(batch, codes)
         outcome.problems[:0] = batch.problems
         return outcome
