@@ -5,6 +5,7 @@ whose check raised, is not lent again."""
 import pyoxigraph as ox
 import pytest
 
+from peergraph.graph.store import remove_graph
 from peergraph.scenarios.workspaces import Workspaces
 
 EX = "http://example.org/"
@@ -59,4 +60,20 @@ def test_a_store_is_copied_afresh_once_its_removals_add_up_to_the_graph(graph):
         assert again is store
         again.add(quad(7, "scenario"))
     with workspaces.lent() as fresh:   # 3 removed: dropped
+        assert fresh is not store and set(fresh) == set(graph)
+
+
+def test_what_a_check_removes_itself_counts_towards_a_fresh_copy(graph):
+    """A check removes graphs of its own on the way (a file it refused, its scratch graph): those
+    removals stay in the store's memory as well, though nothing is left to empty afterwards."""
+    workspaces = Workspaces(graph)
+    with workspaces.lent() as store:
+        store.extend([quad(9, "refused"), quad(8, "refused")])
+        remove_graph(store, ox.NamedNode(EX + "refused"))
+    assert workspaces.idle == [(store, 2)]
+    with workspaces.lent() as again:
+        assert again is store
+        again.add(quad(7, "scratch"))
+        remove_graph(again, ox.NamedNode(EX + "scratch"))
+    with workspaces.lent() as fresh:   # 3 removed, the graph's size: dropped
         assert fresh is not store and set(fresh) == set(graph)

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from types import SimpleNamespace
 
+import pyoxigraph as ox
 import pytest
 
 from peergraph.endpoint.explore import CHECK_BYTES, BadScenario, Explorer
@@ -79,6 +80,22 @@ def test_the_explorer_lends_one_copy_of_the_graph_to_check_after_check(built, la
     [(again, _)] = explorer.workspaces.idle
     assert again is copy
     assert set(copy) == set(built.store)   # the graph alone: the three checks' scenarios are gone
+
+
+def test_a_refused_file_counts_as_removed_from_the_explorers_copy(built, layout):
+    """A refused file's quads are removed during its check, and stay in the copy's memory: they
+    count towards the copy's replacement, or refused files sent again and again would grow the
+    server's memory and slow every check without end."""
+    explorer = Explorer(SimpleNamespace(store=built.store, layout=layout))
+    gift = (ROOT / "data" / "scenarios" / "forms" / "gift-example.ttl").read_bytes()
+    explorer.check(gift, ".ttl", [])
+    [(copy, before)] = explorer.workspaces.idle
+    refused = gift.replace(b"pg:amount", b"pg:amont")
+    with pytest.raises(BadScenario):
+        explorer.check(refused, ".ttl", [])
+    [(again, after)] = explorer.workspaces.idle
+    triples = ox.parse(refused, format=ox.RdfFormat.TURTLE, base_iri="https://example.org/scenario.ttl")
+    assert again is copy and after - before == len(list(triples))
 
 
 def test_check_takes_turtle_and_code_fields_like_the_command(site):

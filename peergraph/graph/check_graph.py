@@ -31,6 +31,7 @@ from typing import BinaryIO, Iterable
 import pyoxigraph as ox
 
 from peergraph.graph.layout import CROSSWALK_GRAPH, Layout
+from peergraph.graph.store import remove_graph
 
 CHECK_FILE = "peergraph-check.nq"
 RELEASE_FILE = "peergraph.nq"
@@ -79,9 +80,8 @@ class Partial:
         release's own, as loading on top would give each blank node of the release a second copy."""
         whole = ox.Store()
         whole.load(path=self.release, format=ox.RdfFormat.N_QUADS, lenient=True)
-        for graph in whole.named_graphs():
-            store.remove_graph(graph)
-        store.clear_graph(ox.DefaultGraph())
+        for graph in [*whole.named_graphs(), ox.DefaultGraph()]:
+            remove_graph(store, graph)
         store.bulk_extend(whole)
 
 

@@ -6,10 +6,41 @@ graph; pyoxigraph answers the same queries in about a millisecond.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
+
+
+# Stores whose removals are being counted, by id (see ``counting_removals``).
+_COUNTED: dict[int, tuple[ox.Store, list[int]]] = {}
+
+
+@contextlib.contextmanager
+def counting_removals(store: ox.Store) -> Iterator[list[int]]:
+    """Count the quads ``remove_graph`` removes from ``store`` meanwhile, in the list yielded.
+    oxigraph keeps what is removed from a store in memory, and every query reads past it: a
+    store used again and again (``scenarios/workspaces.py``) is dropped once enough is removed."""
+    tally = [0]
+    _COUNTED[id(store)] = (store, tally)
+    try:
+        yield tally
+    finally:
+        del _COUNTED[id(store)]
+
+
+def remove_graph(store: ox.Store, graph) -> None:
+    """Remove a named graph, or empty the default graph, counting its quads where ``store``'s
+    removals are counted."""
+    counted = _COUNTED.get(id(store))
+    if counted is not None and counted[0] is store:
+        counted[1][0] += sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+    if isinstance(graph, ox.DefaultGraph):
+        store.clear_graph(graph)
+    else:
+        store.remove_graph(graph)
 
 
 def to_ox(term):

@@ -19,6 +19,8 @@ from typing import Callable, Iterable, TypeVar
 
 import pyoxigraph as ox
 
+from peergraph.graph.store import remove_graph
+
 T = TypeVar("T")
 PART_SIZE = 1000  # scenarios; below a few hundred the fixed cost of ~140 queries per part dominates, and
 # from 1,000 on the cost per scenario measured flat (10,000 at 5 codes: 250 4.2 s, 1,000 3.3 s, 2,000 3.2 s)
@@ -60,7 +62,7 @@ def _judged(store: ox.Store, part: list, work: Callable[[ox.Store], T]) -> T:
         return work(store)
     finally:
         for name in {quad.graph_name for quad in part}:
-            store.remove_graph(name)
+            remove_graph(store, name)
 
 
 def _connected(quads: list, known: Callable[[object], bool] = lambda node: False) -> list[tuple[int, list]]:

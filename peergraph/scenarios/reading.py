@@ -25,7 +25,7 @@ from peergraph.errors import PeergraphError
 from peergraph.graph.check_graph import Partial
 from peergraph.graph.context import CONTEXT_IRI, json_context
 from peergraph.graph.collection import no_cycle_collection
-from peergraph.graph.store import to_ox
+from peergraph.graph.store import remove_graph, to_ox
 from peergraph.scenarios.file_graph import SCENARIO_BASE, SCENARIO_GRAPH_BASE, SCOPE_PREFIX, as_written
 from peergraph.scenarios.file_graph import FileGraph, slug
 from peergraph.scenarios.shapes import Shape
@@ -138,7 +138,7 @@ def _read(paths: list[Path], kg: ox.Store, input_shapes: Path | list[Shape], sto
         failed.add(graph_name)
     batch.problems.sort(key=lambda problem: problem.split(":", 1)[0])  # by file, each file's in order
     for graph_name in failed:
-        batch.store.remove_graph(ox.NamedNode(graph_name))
+        remove_graph(batch.store, ox.NamedNode(graph_name))
         del batch.files[graph_name]
     return batch
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from peergraph.graph.store import Converted
+from peergraph.graph.store import Converted, remove_graph
 from peergraph.scenarios.narrowing import SCRATCH, Narrowed, from_rows, row_quads, rows_query
 from peergraph.scenarios.shapes import Result, Shape
 
@@ -41,7 +41,7 @@ def run(store: ox.Store, shapes: list[Shape], targets: bool = True) -> tuple[lis
                 query = bases.query(shape.narrowed)
                 found[shape.iri] = _results(shape, store.query(query, use_default_graph_as_union=True), term)
     finally:
-        store.remove_graph(SCRATCH)
+        remove_graph(store, SCRATCH)
     applies = {(focus, shape, statement or shape.enforces)
                for shape in shapes for focus, statement in targeted.get(shape.target_query, ())}
     return [result for shape in shapes for result in found[shape.iri]], applies

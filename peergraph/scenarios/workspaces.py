@@ -5,9 +5,11 @@ A check reads its scenarios into a store beside the knowledge graph, never into 
 a served graph is read by other requests meanwhile, and scenarios checked at once must not see
 one another. Copying the graph for every check was most of its cost (1.1 s of 1.8 s at 250
 codes). A store lent here already holds the graph: it comes back without the graphs the check
-added (its scenarios', the scratch graph) and is lent again. oxigraph keeps what is removed from
-a store in memory, and every query then reads past it, so a store is dropped once what was
-removed from it adds up to the graph's size; one whose check raised is dropped too.
+added (its scenarios') and is lent again. oxigraph keeps what is removed from a store in memory,
+and every query then reads past it, so a store is dropped once what was removed from it adds up
+to the graph's size: the graphs emptied on its way back, and those the check removed itself (a
+file it refused, its scratch graph: ``graph.store.remove_graph`` counts them). One whose check
+raised is dropped too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import threading
 from typing import Iterator
 
 import pyoxigraph as ox
+
+from peergraph.graph.store import counting_removals, remove_graph
 
 
 class Workspaces:
@@ -39,17 +43,17 @@ class Workspaces:
             store.bulk_extend(self.kg)
             if self.size is None:
                 self.size = len(store)
-        yield store   # a check that raises leaves here: its store is not given back
-        removed += self._emptied(store)
+        # What the check removes itself (a file it refused, its scratch graph) counts as well.
+        with counting_removals(store) as tally:
+            yield store   # a check that raises leaves here: its store is not given back
+            self._empty(store)
+        removed += tally[0]
         with self.lock:
             if removed < self.size and len(self.idle) < self.keep:
                 self.idle.append((store, removed))
 
-    def _emptied(self, store: ox.Store) -> int:
-        """Remove every graph a check added to ``store``; how many quads they held."""
-        removed = 0
+    def _empty(self, store: ox.Store) -> None:
+        """Remove every graph a check added to ``store``."""
         for graph in list(store.named_graphs()):
             if graph not in self.graphs:
-                removed += sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
-                store.remove_graph(graph)
-        return removed
+                remove_graph(store, graph)
