@@ -3,14 +3,17 @@ command's input checks; the explorer's form is the scenario vocabulary; the comp
 document pages read from the graph."""
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
 
-from peergraph.endpoint.explore import CHECK_BYTES, BadScenario, Explorer
+from peergraph.endpoint.explore import CHECK_BYTES, CHECKS_AT_ONCE, BadScenario, Explorer
 from peergraph.endpoint.server import serving
 from peergraph.endpoint.service import Settings
 from peergraph.scenarios.verdicts import Checker, as_json
@@ -289,6 +292,31 @@ def test_a_check_past_the_time_limit_is_answered_503(built, layout):
     with serving(built.store, layout, Settings(workers=1, time_limit=0.001)) as url:
         status, answer = post(url + "/check", GIFT.read_bytes(), "application/json")
     assert status == 503 and "took over" in answer["problems"][0]
+
+
+def test_checks_past_the_time_limit_still_run_at_most_two_at_once(built, layout, monkeypatch):
+    """A check answered 503 at the time limit runs on in its thread, which cannot be stopped: the
+    checks after it wait for it, so that no more than CHECKS_AT_ONCE run however many time out."""
+    running, most, lock = [0], [0], threading.Lock()
+    check = Checker.check
+
+    def slow_check(self, *args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.3)
+            return check(self, *args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+    monkeypatch.setattr(Checker, "check", slow_check)
+    with serving(built.store, layout, Settings(workers=1, time_limit=0.1)) as url:
+        with ThreadPoolExecutor(8) as clients:
+            statuses = list(clients.map(lambda _: post(url + "/check", GIFT.read_bytes(), "application/json")[0],
+                                        range(24)))
+        time.sleep(1)   # the checks still running end
+    assert set(statuses) == {503} and 1 <= most[0] <= CHECKS_AT_ONCE
 
 
 def test_a_concept_page_gives_its_place_in_the_scheme_and_its_alignments(site):

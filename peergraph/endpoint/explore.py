@@ -6,8 +6,9 @@ check`` reads) and answers exactly what ``peergraph check -f json`` prints for i
 fields in the query string do what ``--code`` does. The input is read and checked by the
 same functions as the command's, so a problem gets the same sentence (naming the file as
 ``scenario.ttl`` or ``scenario.json``, with its line), as ``{"problems": [...]}`` with status 400.
-A body over ``CHECK_BYTES`` is refused with 413; checks run at most ``CHECKS_AT_ONCE`` at a time,
-and a check not answered within the endpoint's time limit gets 503.
+A body over ``CHECK_BYTES`` is refused with 413; checks run at most ``CHECKS_AT_ONCE`` at a time
+(counting those answered 503 that still run), and a check not answered within the endpoint's
+time limit gets 503.
 ``POST /explore/scenario`` reads a file the same way and answers its scenarios as that JSON:
 what the page does with an uploaded Turtle file.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from peergraph.errors import PeergraphError
@@ -133,6 +135,20 @@ def routes(endpoint, templates) -> list:
     explorer = Explorer(endpoint)
     settings = endpoint.settings
     checks = anyio.CapacityLimiter(CHECKS_AT_ONCE)
+    # The limiter frees a check's place when the check passes the time limit and is answered 503,
+    # but its thread runs on (a thread cannot be stopped): this semaphore, held by the thread until
+    # its check ends, keeps the checks running at once to CHECKS_AT_ONCE all the same.
+    running = threading.BoundedSemaphore(CHECKS_AT_ONCE)
+
+    def in_turn(work, deadline: float):
+        def run(body: bytes, suffix: str):
+            if not running.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise BadScenario(503, ["the checks before this one are still running; try again shortly"])
+            try:
+                return work(body, suffix)
+            finally:
+                running.release()
+        return run
 
     async def body_of(request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
@@ -156,9 +172,11 @@ def routes(endpoint, templates) -> list:
         try:
             suffix = suffix_for(request.headers.get("content-type", ""), request.query_params.get("name"))
             body = await body_of(request)
+            deadline = time.monotonic() + settings.time_limit
             try:
                 with anyio.fail_after(settings.time_limit):
-                    return await anyio.to_thread.run_sync(work, body, suffix, limiter=checks, abandon_on_cancel=True)
+                    return await anyio.to_thread.run_sync(in_turn(work, deadline), body, suffix, limiter=checks,
+                                                          abandon_on_cancel=True)
             except TimeoutError:
                 raise BadScenario(503, [f"the check took over {settings.time_limit:g} s; try again, or run "
                                         "`peergraph check` on the file"]) from None
