@@ -10,7 +10,6 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
-import pyoxigraph as ox
 import pytest
 
 from peergraph.endpoint.explore import CHECK_BYTES, CHECKS_AT_ONCE, BadScenario, Explorer
@@ -86,19 +85,18 @@ def test_the_explorer_lends_one_copy_of_the_graph_to_check_after_check(built, la
 
 
 def test_a_refused_file_counts_as_removed_from_the_explorers_copy(built, layout):
-    """A refused file's quads are removed during its check, and stay in the copy's memory: they
-    count towards the copy's replacement, or refused files sent again and again would grow the
-    server's memory and slow every check without end."""
+    """A refused file's quads are removed during its check, and their text stays in the copy's
+    memory: it counts towards the copy's replacement, or refused files sent again and again (one
+    long literal each) would grow the server's memory and slow every check without end."""
     explorer = Explorer(SimpleNamespace(store=built.store, layout=layout))
     gift = (ROOT / "data" / "scenarios" / "forms" / "gift-example.ttl").read_bytes()
     explorer.check(gift, ".ttl", [])
     [(copy, before)] = explorer.workspaces.idle
-    refused = gift.replace(b"pg:amount", b"pg:amont")
+    refused = gift + b'<#same-gift-person> pg:amont "' + b"y" * 50_000 + b'" .\n'
     with pytest.raises(BadScenario):
         explorer.check(refused, ".ttl", [])
     [(again, after)] = explorer.workspaces.idle
-    triples = ox.parse(refused, format=ox.RdfFormat.TURTLE, base_iri="https://example.org/scenario.ttl")
-    assert again is copy and after - before == len(list(triples))
+    assert again is copy and after - before > 50_000
 
 
 def test_check_takes_turtle_and_code_fields_like_the_command(site):

@@ -145,6 +145,8 @@ def routes(endpoint, templates) -> list:
             if not running.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 raise BadScenario(503, ["the checks before this one are still running; try again shortly"])
             try:
+                if time.monotonic() >= deadline:   # answered 503 already: no one waits for this check
+                    raise BadScenario(503, ["the checks before this one are still running; try again shortly"])
                 return work(body, suffix)
             finally:
                 running.release()

@@ -20,9 +20,10 @@ _COUNTED: dict[int, tuple[ox.Store, list[int]]] = {}
 
 @contextlib.contextmanager
 def counting_removals(store: ox.Store) -> Iterator[list[int]]:
-    """Count the quads ``remove_graph`` removes from ``store`` meanwhile, in the list yielded.
-    oxigraph keeps what is removed from a store in memory, and every query reads past it: a
-    store used again and again (``scenarios/workspaces.py``) is dropped once enough is removed."""
+    """Count the ``text_size`` of what ``remove_graph`` removes from ``store`` meanwhile, in the
+    list yielded. oxigraph keeps what is removed from a store in memory, and every query reads
+    past it: a store used again and again (``scenarios/workspaces.py``) is dropped once enough
+    is removed."""
     tally = [0]
     _COUNTED[id(store)] = (store, tally)
     try:
@@ -32,15 +33,21 @@ def counting_removals(store: ox.Store) -> Iterator[list[int]]:
 
 
 def remove_graph(store: ox.Store, graph) -> None:
-    """Remove a named graph, or empty the default graph, counting its quads where ``store``'s
+    """Remove a named graph, or empty the default graph, counting its text where ``store``'s
     removals are counted."""
     counted = _COUNTED.get(id(store))
     if counted is not None and counted[0] is store:
-        counted[1][0] += sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        counted[1][0] += text_size(store.quads_for_pattern(None, None, None, graph))
     if isinstance(graph, ox.DefaultGraph):
         store.clear_graph(graph)
     else:
         store.remove_graph(graph)
+
+
+def text_size(quads) -> int:
+    """The characters of the quads' subjects, predicates and objects as N-Triples writes them:
+    what oxigraph keeps of removed quads grows with their text, a long literal's most of all."""
+    return sum(len(str(quad.subject)) + len(str(quad.predicate)) + len(str(quad.object)) for quad in quads)
 
 
 def to_ox(term):

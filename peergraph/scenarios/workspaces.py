@@ -6,8 +6,9 @@ a served graph is read by other requests meanwhile, and scenarios checked at onc
 one another. Copying the graph for every check was most of its cost (1.1 s of 1.8 s at 250
 codes). A store lent here already holds the graph: it comes back without the graphs the check
 added (its scenarios') and is lent again. oxigraph keeps what is removed from a store in memory,
-and every query then reads past it, so a store is dropped once what was removed from it adds up
-to the graph's size: the graphs emptied on its way back, and those the check removed itself (a
+and every query then reads past it, so a store is dropped once the text removed from it adds up
+to the graph's own (counted in characters, not quads: one long literal can weigh more than
+thousands of quads): the graphs emptied on its way back, and those the check removed itself (a
 file it refused, its scratch graph: ``graph.store.remove_graph`` counts them). One whose check
 raised is dropped too.
 """
@@ -20,7 +21,7 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from peergraph.graph.store import counting_removals, remove_graph
+from peergraph.graph.store import counting_removals, remove_graph, text_size
 
 
 class Workspaces:
@@ -29,8 +30,8 @@ class Workspaces:
     def __init__(self, kg: ox.Store, keep: int = 2):
         self.kg, self.keep = kg, keep
         self.graphs = frozenset(kg.named_graphs())   # the graph's own; any other a check added
-        self.size: int | None = None                 # quads of the graph, counted at the first copy
-        self.idle: list[tuple[ox.Store, int]] = []   # a store, and the quads removed from it so far
+        self.size: int | None = None                 # the graph's text_size, counted at the first copy
+        self.idle: list[tuple[ox.Store, int]] = []   # a store, and the text removed from it so far
         self.lock = threading.Lock()
 
     @contextlib.contextmanager
@@ -42,7 +43,7 @@ class Workspaces:
             store = ox.Store()
             store.bulk_extend(self.kg)
             if self.size is None:
-                self.size = len(store)
+                self.size = text_size(self.kg)
         # What the check removes itself (a file it refused, its scratch graph) counts as well.
         with counting_removals(store) as tally:
             yield store   # a check that raises leaves here: its store is not given back
