@@ -9,6 +9,7 @@ still walks all of them in every full collection: at 250 codes twelve of those t
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import contextmanager
 
 # The oldest generation is collected after this many collections of the middle one (default 10),
@@ -27,16 +28,29 @@ def rare_full_collections():
         gc.set_threshold(young, middle, old)
 
 
+# Pauses of the cycle collector under way, in any thread, and whether it ran before the first:
+# two checks at once (the explorer's) each pause it, and it runs again only when both are done.
+_pauses = {"count": 0, "was_enabled": False}
+_pauses_lock = threading.Lock()
+
+
 @contextmanager
 def no_cycle_collection():
     """The cycle collector paused, for work that makes and frees many acyclic objects in bulk (the
     JSON-LD's nodes, a check's terms and rows): their number would set off full collections over
     everything else the process holds, a third of the JSON-LD's cost and a sixth of checking
-    10,000 scenarios."""
-    enabled = gc.isenabled()
-    gc.disable()
+    10,000 scenarios. Pauses in several threads at once overlap: the last to end resumes it (had
+    each read and restored the collector's state alone, one could read "paused" from another and
+    leave it paused for good)."""
+    with _pauses_lock:
+        if _pauses["count"] == 0:
+            _pauses["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pauses["count"] += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pauses_lock:
+            _pauses["count"] -= 1
+            if _pauses["count"] == 0 and _pauses["was_enabled"]:
+                gc.enable()
