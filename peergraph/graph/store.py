@@ -45,9 +45,28 @@ def remove_graph(store: ox.Store, graph) -> None:
 
 
 def text_size(quads) -> int:
-    """The characters of the quads' subjects, predicates and objects as N-Triples writes them:
-    what oxigraph keeps of removed quads grows with their text, a long literal's most of all."""
-    return sum(len(str(quad.subject)) + len(str(quad.predicate)) + len(str(quad.object)) for quad in quads)
+    """The bytes of ``quads`` (a store, or quads) written as N-Quads, by pyoxigraph and counted as
+    written: what oxigraph keeps of removed quads grows with their text, a long literal's most of all."""
+    output = _Length()
+    if isinstance(quads, ox.Store):
+        quads.dump(output, format=ox.RdfFormat.N_QUADS)
+    else:
+        ox.serialize(quads, output, ox.RdfFormat.N_QUADS)
+    return output.size
+
+
+class _Length:
+    """A binary output that keeps only how much was written to it."""
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 def to_ox(term):

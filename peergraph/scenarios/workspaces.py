@@ -7,8 +7,8 @@ one another. Copying the graph for every check was most of its cost (1.1 s of 1.
 codes). A store lent here already holds the graph: it comes back without the graphs the check
 added (its scenarios') and is lent again. oxigraph keeps what is removed from a store in memory,
 and every query then reads past it, so a store is dropped once the text removed from it adds up
-to the graph's own (counted in characters, not quads: one long literal can weigh more than
-thousands of quads): the graphs emptied on its way back, and those the check removed itself (a
+to the graph's own (counted in bytes of N-Quads, not in quads: one long literal can weigh more
+than thousands of quads): the graphs emptied on its way back, and those the check removed itself (a
 file it refused, its scratch graph: ``graph.store.remove_graph`` counts them). One whose check
 raised is dropped too.
 """
