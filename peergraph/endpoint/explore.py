@@ -30,6 +30,7 @@ from peergraph.scenarios.workspaces import Workspaces
 # A scenario the form makes is under 10 KB, the largest shipped example file under 6 KB.
 CHECK_BYTES = 256 * 1024
 CHECKS_AT_ONCE = 2          # the check is CPU work; more at once only makes each slower
+WAITED = "the checks before this one are still running; try again shortly"
 SUFFIX_OF = {"text/turtle": ".ttl", "application/x-turtle": ".ttl", "application/json": ".json",
              "application/ld+json": ".json"}
 
@@ -143,10 +144,10 @@ def routes(endpoint, templates) -> list:
     def in_turn(work, deadline: float):
         def run(body: bytes, suffix: str):
             if not running.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                raise BadScenario(503, ["the checks before this one are still running; try again shortly"])
+                raise BadScenario(503, [WAITED])
             try:
                 if time.monotonic() >= deadline:   # answered 503 already: no one waits for this check
-                    raise BadScenario(503, ["the checks before this one are still running; try again shortly"])
+                    raise BadScenario(503, [WAITED])
                 return work(body, suffix)
             finally:
                 running.release()
